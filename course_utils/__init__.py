@@ -1,0 +1,22 @@
+"""Shared helpers for the course *Logistic Regression with PyTorch*.
+
+The package is organised by what each module does:
+
+- :mod:`course_utils.seeding`    -- make runs reproducible (``set_seed``)
+- :mod:`course_utils.devices`    -- pick the CPU or a GPU (``get_device``)
+- :mod:`course_utils.validation` -- input checks with messages that say how to fix things
+- :mod:`course_utils.models`     -- ``LogisticRegression`` and ``SoftmaxRegression``
+- :mod:`course_utils.data`       -- the data root, the 2-D toy data, MNIST
+- :mod:`course_utils.training`   -- training loops and evaluation
+- :mod:`course_utils.metrics`    -- accuracy and confusion matrices
+- :mod:`course_utils.plotting`   -- the course's figures
+- :mod:`course_utils.widgets`    -- interactive explorers (ipywidgets)
+- :mod:`course_utils.checks`     -- feedback for the graded exercises
+"""
+
+from course_utils.devices import get_device
+from course_utils.models import LogisticRegression
+from course_utils.seeding import set_seed
+
+__all__ = ["LogisticRegression", "get_device", "set_seed"]
+__version__ = "0.1.0"

@@ -1,0 +1,135 @@
+"""The course's figures: one look, colour-blind-safe colours, titles, labels, legends.
+
+Every function draws on a Matplotlib ``Axes`` (a new one when ``ax`` is
+``None``) and returns it, so notebooks can compose figures and tests can
+inspect what was drawn (lines, labels, data) rather than pixels.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.axes import Axes
+
+#: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
+COLORS = {
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "green": "#009E73",
+    "orange": "#E69F00",
+    "purple": "#CC79A7",
+    "sky": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+#: Colours for class 0 and class 1.
+CLASS_COLORS = (COLORS["blue"], COLORS["vermillion"])
+#: A cycle for several series.
+PALETTE = [COLORS[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky", "black")]
+
+
+def use_course_style() -> None:
+    """Apply the course's Matplotlib defaults (size, grid, colour cycle)."""
+    plt.rcParams.update(
+        {
+            "figure.figsize": (6.4, 4.0),
+            "figure.dpi": 100,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": plt.cycler(color=PALETTE),
+            "axes.titleweight": "bold",
+            "legend.frameon": False,
+        }
+    )
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
+    if ax is not None:
+        return ax
+    _, new_ax = plt.subplots(figsize=figsize)
+    return new_ax
+
+
+def plot_sigmoid(
+    z_min: float = -10.0,
+    z_max: float = 10.0,
+    threshold: float = 0.5,
+    ax: Axes | None = None,
+) -> Axes:
+    """Plot ``sigma(z)`` with the 0.5 level, the decision threshold and the saturated tails."""
+    if not z_min < z_max:
+        raise ValueError(f"z_min must be smaller than z_max, got z_min={z_min}, z_max={z_max}.")
+    ax = _axes(ax)
+    z = torch.linspace(z_min, z_max, 401)
+    p = torch.sigmoid(z)
+    ax.plot(z, p, color=COLORS["blue"], lw=2.5, label=r"$\sigma(z) = 1/(1+e^{-z})$")
+    ax.axhline(threshold, color=COLORS["black"], ls="--", lw=1, label=f"threshold p = {threshold:g}")
+    ax.axvline(0.0, color=COLORS["black"], ls=":", lw=1, label="z = 0")
+    tail = 5.0
+    if z_min < -tail:
+        ax.axvspan(z_min, -tail, color=COLORS["sky"], alpha=0.15, label="saturated tails")
+    if z_max > tail:
+        ax.axvspan(tail, z_max, color=COLORS["sky"], alpha=0.15)
+    ax.fill_between(z, 0, 1, where=(p >= threshold).numpy(), color=COLORS["vermillion"], alpha=0.06,
+                    label="predict class 1")
+    ax.set_xlim(z_min, z_max)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("z (logit)")
+    ax.set_ylabel(r"$\sigma(z)$ (probability of class 1)")
+    ax.set_title("The logistic (sigmoid) function")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def plot_sigmoid_curve(
+    w: float,
+    b: float,
+    x_min: float = -10.0,
+    x_max: float = 10.0,
+    ax: Axes | None = None,
+    **line_kwargs,
+) -> Axes:
+    """Plot ``sigma(w * x + b)`` and mark where it crosses 0.5 (at ``x = -b / w``)."""
+    ax = _axes(ax)
+    x = torch.linspace(x_min, x_max, 401)
+    line_kwargs.setdefault("label", f"w = {w:g}, b = {b:g}")
+    ax.plot(x, torch.sigmoid(w * x + b), lw=2, **line_kwargs)
+    if w != 0 and x_min <= -b / w <= x_max:
+        ax.plot([-b / w], [0.5], "o", color=ax.lines[-1].get_color(), ms=5)
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("x")
+    ax.set_ylabel(r"$\sigma(wx + b)$")
+    return ax
+
+
+def plot_sigmoid_family(
+    ws: Sequence[float] = (0.5, 1.0, 3.0),
+    bs: Sequence[float] = (-4.0, 0.0, 4.0),
+    x_min: float = -10.0,
+    x_max: float = 10.0,
+) -> plt.Figure:
+    """The static companion of the sigmoid explorer: one panel varies ``w``, one varies ``b``.
+
+    Left panel: ``b = 0`` and each ``w`` in ``ws`` (steepness).
+    Right panel: ``w = 1`` and each ``b`` in ``bs`` (shift; the 0.5 crossing moves to ``-b/w``).
+    """
+    if not ws or not bs:
+        raise ValueError("ws and bs must each hold at least one value.")
+    fig, (ax_w, ax_b) = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for w, color in zip(ws, PALETTE):
+        plot_sigmoid_curve(w, 0.0, x_min, x_max, ax=ax_w, color=color, label=f"w = {w:g}")
+    for b, color in zip(bs, PALETTE):
+        plot_sigmoid_curve(1.0, b, x_min, x_max, ax=ax_b, color=color, label=f"b = {b:g}")
+    ax_w.set_title("Weight w sets the steepness (b = 0)")
+    ax_b.set_title("Bias b shifts the curve (w = 1)")
+    for ax in (ax_w, ax_b):
+        ax.axhline(0.5, color=COLORS["black"], ls="--", lw=1)
+        ax.legend(loc="upper left", fontsize="small")
+    fig.suptitle(r"$\sigma(wx + b)$ for several weights and biases")
+    fig.tight_layout()
+    return fig
