@@ -1,9 +1,4 @@
-"""The course's figures: one look, colour-blind-safe colours, titles, labels, legends.
-
-Every function draws on a Matplotlib ``Axes`` (a new one when ``ax`` is
-``None``) and returns it, so notebooks can compose figures and tests can
-inspect what was drawn (lines, labels, data) rather than pixels.
-"""
+"""Figures of lesson 01: the logistic function and its family of curves."""
 
 from __future__ import annotations
 
@@ -13,46 +8,7 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 
-#: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
-COLORS = {
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "green": "#009E73",
-    "orange": "#E69F00",
-    "purple": "#CC79A7",
-    "sky": "#56B4E9",
-    "yellow": "#F0E442",
-    "black": "#000000",
-}
-#: Colours for class 0 and class 1.
-CLASS_COLORS = (COLORS["blue"], COLORS["vermillion"])
-#: A cycle for several series.
-PALETTE = [COLORS[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky", "black")]
-
-
-def use_course_style() -> None:
-    """Apply the course's Matplotlib defaults (size, grid, colour cycle)."""
-    plt.rcParams.update(
-        {
-            "figure.figsize": (6.4, 4.0),
-            "figure.dpi": 100,
-            "axes.grid": True,
-            "grid.alpha": 0.3,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.prop_cycle": plt.cycler(color=PALETTE),
-            "axes.titleweight": "bold",
-            "legend.frameon": False,
-        }
-    )
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
-    if ax is not None:
-        return ax
-    _, new_ax = plt.subplots(figsize=figsize)
-    return new_ax
-
+from course_utils.plotting.style import COLORS, PALETTE, new_axes
 
 def plot_sigmoid(
     z_min: float = -10.0,
@@ -63,7 +19,7 @@ def plot_sigmoid(
     """Plot ``sigma(z)`` with the 0.5 level, the decision threshold and the saturated tails."""
     if not z_min < z_max:
         raise ValueError(f"z_min must be smaller than z_max, got z_min={z_min}, z_max={z_max}.")
-    ax = _axes(ax)
+    ax = new_axes(ax)
     z = torch.linspace(z_min, z_max, 401)
     p = torch.sigmoid(z)
     ax.plot(z, p, color=COLORS["blue"], lw=2.5, label=r"$\sigma(z) = 1/(1+e^{-z})$")
@@ -94,7 +50,7 @@ def plot_sigmoid_curve(
     **line_kwargs,
 ) -> Axes:
     """Plot ``sigma(w * x + b)`` and mark where it crosses 0.5 (at ``x = -b / w``)."""
-    ax = _axes(ax)
+    ax = new_axes(ax)
     x = torch.linspace(x_min, x_max, 401)
     line_kwargs.setdefault("label", f"w = {w:g}, b = {b:g}")
     ax.plot(x, torch.sigmoid(w * x + b), lw=2, **line_kwargs)

@@ -1,0 +1,24 @@
+"""The course's figures: one look, colour-blind-safe colours, titles, labels, legends.
+
+Every function draws on a Matplotlib ``Axes`` (a new one when ``ax`` is
+``None``) and returns it (or returns the ``Figure`` for multi-panel plots),
+so notebooks can compose figures and tests can inspect what was drawn
+(lines, labels, data) rather than pixels.
+
+- :mod:`~course_utils.plotting.style`   -- colours and defaults
+- :mod:`~course_utils.plotting.sigmoid` -- lesson 01
+"""
+
+from course_utils.plotting.sigmoid import plot_sigmoid, plot_sigmoid_curve, plot_sigmoid_family
+from course_utils.plotting.style import CLASS_COLORS, COLORS, PALETTE, new_axes, use_course_style
+
+__all__ = [
+    "CLASS_COLORS",
+    "COLORS",
+    "PALETTE",
+    "new_axes",
+    "plot_sigmoid",
+    "plot_sigmoid_curve",
+    "plot_sigmoid_family",
+    "use_course_style",
+]
