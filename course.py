@@ -64,7 +64,9 @@ def ensure_venv(extras: str) -> None:
 
 def cmd_lab(args: list[str]) -> None:
     ensure_venv("")
-    run([BIN / "jupyter", "lab", "--notebook-dir", ROOT, str(Path("notebooks") / "01_logistic_function.ipynb"), *args])
+    extra = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # e.g. in a container
+    run([BIN / "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", *extra,
+         str(Path("notebooks") / "01_logistic_function.ipynb"), *args])
 
 
 def cmd_test(args: list[str]) -> None:
