@@ -100,7 +100,8 @@ COLLECT_JS = r"""
     const prompt = cell.querySelector('.jp-InputArea-prompt');
     const stderr = [...cell.querySelectorAll(
       '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')].map((e) => e.innerText);
-    const images = [...cell.querySelectorAll('.jp-OutputArea .jp-RenderedImage img')];
+    const images = [...cell.querySelectorAll(
+      '.jp-OutputArea .jp-RenderedImage img, .jp-OutputArea .jp-RenderedSVG img')];
     const mdImages = [...cell.querySelectorAll('.jp-RenderedMarkdown img')];
     const outputText = [...cell.querySelectorAll('.jp-OutputArea-output')].map((e) => e.innerText).join('\n');
     return {
@@ -160,6 +161,10 @@ def _is_widget_cell(cell: nbformat.NotebookNode) -> bool:
     return any("application/vnd.jupyter.widget-view+json" in out.get("data", {}) for out in cell.get("outputs", []))
 
 
+def _has_stderr(cell: nbformat.NotebookNode) -> bool:
+    return any(out.get("output_type") == "stream" and out.get("name") == "stderr" for out in cell.get("outputs", []))
+
+
 def _has_figure(cell: nbformat.NotebookNode) -> bool:
     return any(
         "image/png" in out.get("data", {}) or "image/svg+xml" in out.get("data", {})
@@ -194,6 +199,9 @@ def check_lab_run(notebook: nbformat.NotebookNode, cells: list[dict]) -> list[st
             for text in shown["stderr"]:
                 if TRACEBACK.search(text):
                     problems.append(f"{where} shows an error:\n{text[-800:]}")
+                elif not _has_stderr(cell):
+                    problems.append(f"{where} shows stderr output (a warning?) that the committed notebook "
+                                    f"does not have:\n{text[-800:]}")
         if _is_widget_cell(cell):
             if shown["widgets"] == 0 or shown["widgetErrors"]:
                 problems.append(f"{where} is an explorer cell but shows no working widget")
