@@ -19,6 +19,7 @@ their own seeded generators.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable, Sequence
 
@@ -968,3 +969,25 @@ def check_mnist_classifier_more(model: Any, X_test: torch.Tensor) -> None:
             "CrossEntropyLoss applies log-softmax itself, so the model must return logits."
         )
     _passed("mnist_model returns logits, one row of 10 per image.")
+
+
+# --------------------------------------------------------------------------
+# Every check leaves the global random state as it found it (building a
+# learner's model initialises layers from it), so a check cell never changes
+# what the cells after it compute.
+# --------------------------------------------------------------------------
+
+
+def _keeps_random_state(check: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(check)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        __tracebackhide__ = True
+        with torch.random.fork_rng(devices=[]):
+            return check(*args, **kwargs)
+    return wrapper
+
+
+for _name in __all__:
+    if _name.startswith("check_"):
+        globals()[_name] = _keeps_random_state(globals()[_name])
+del _name

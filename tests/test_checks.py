@@ -1,0 +1,356 @@
+"""course_utils.checks: each check passes on a right answer and gives the specific hint on typical wrong ones."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from course_utils import LogisticRegression, checks
+from course_utils.checks import ExerciseError
+from course_utils.models import SoftmaxRegression
+
+
+def passes(check, *args) -> str:
+    """Run a check that must pass; return what it printed."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        check(*args)
+    out = buffer.getvalue()
+    assert out.startswith("✓ ") and out.count("\n") == 1, out
+    return out
+
+
+def fails(check, *args, match: str) -> ExerciseError:
+    with pytest.raises(ExerciseError, match=match) as info:
+        check(*args)
+    return info.value
+
+
+def not_written(*args, **kwargs):
+    raise NotImplementedError()
+
+
+def test_exercise_error_is_an_assertion_error_whose_message_is_the_hint():
+    assert issubclass(ExerciseError, AssertionError)
+    err = fails(checks.check_my_sigmoid, not_written, match="not written yet")
+    assert "raise NotImplementedError()" in str(err)
+
+
+def test_checks_leave_the_global_random_state_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    checks.check_make_logistic_model_more(_make_logistic_model)
+    checks.check_logistic_classifier_more(_LogisticClassifier)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+# --------------------------------------------------------------------------- lesson 01
+
+
+def _stable_sigmoid(z):
+    e = torch.exp(-z.abs())
+    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def test_my_sigmoid_passes_on_a_stable_sigmoid():
+    assert "201 points" in passes(checks.check_my_sigmoid, _stable_sigmoid)
+    passes(checks.check_my_sigmoid_extremes, _stable_sigmoid)
+
+
+@pytest.mark.parametrize(
+    "answer, match",
+    [
+        (lambda z: 1 / (1 + torch.exp(z)), r"wrong at z = -10\.0000: got 1\.0000, expected 4\.5398e-05"),
+        (lambda z: torch.sigmoid(z).reshape(-1, 1), r"shape \(201, 1\), but it should have shape \(201,\)"),
+        (lambda z: None, "should return a torch.Tensor, but it returned NoneType. Did you forget the `return`"),
+        (lambda z: torch.sigmoid(z.neg_().neg_().mul_(1.5)), "changed its input z in place"),
+        (lambda z: torch.sigmoid(z).tolist(), "returned list"),
+        (lambda z: 1 / 0, "raised ZeroDivisionError"),
+    ],
+)
+def test_my_sigmoid_hints(answer, match):
+    fails(checks.check_my_sigmoid, answer, match=match)
+
+
+def test_my_sigmoid_extremes_catches_overflow_in_the_value_and_in_the_gradient():
+    naive = lambda z: 1 / (1 + torch.exp(-z))  # noqa: E731 - right values, nan gradient at -1000
+    passes(checks.check_my_sigmoid, naive)
+    fails(checks.check_my_sigmoid_extremes, naive, match=r"gradient of my_sigmoid\(z\) gives the gradient nan at input -1000")
+    other_way = lambda z: torch.exp(z) / (1 + torch.exp(z))  # noqa: E731 - inf / inf at +1000
+    fails(checks.check_my_sigmoid_extremes, other_way, match=r"gives the value nan at input 100\.0000.*torch\.exp\(-z\.abs\(\)\)")
+    where_naive = lambda z: torch.where(z >= 0, 1 / (1 + torch.exp(-z)), torch.exp(z) / (1 + torch.exp(z)))  # noqa: E731
+    fails(checks.check_my_sigmoid_extremes, where_naive, match="even the one torch.where does not select")
+    fails(checks.check_my_sigmoid_extremes, lambda z: _stable_sigmoid(z.float()), match="float64 z into torch.float32")
+
+
+def test_sigmoid_derivative():
+    right = lambda z: torch.sigmoid(z) * torch.sigmoid(-z)  # noqa: E731
+    passes(checks.check_sigmoid_derivative, right)
+    passes(checks.check_sigmoid_derivative_tails, right)
+    textbook = lambda z: torch.sigmoid(z) * (1 - torch.sigmoid(z))  # noqa: E731
+    passes(checks.check_sigmoid_derivative, textbook)
+    fails(checks.check_sigmoid_derivative_tails, textbook, match=r"wrong at z = 12\.0000.*rounds to exactly 1.*sigma\(z\) \* sigma\(-z\)")
+    fails(checks.check_sigmoid_derivative, lambda z: torch.sigmoid(z) ** 2, match="The derivative is sigma")
+
+
+def test_my_log_sigmoid():
+    right = lambda z: torch.clamp(z, max=0) - torch.log1p(torch.exp(-z.abs()))  # noqa: E731
+    passes(checks.check_my_log_sigmoid, right)
+    passes(checks.check_my_log_sigmoid_extremes, right)
+    naive = lambda z: torch.log(torch.sigmoid(z))  # noqa: E731
+    passes(checks.check_my_log_sigmoid, naive)
+    fails(checks.check_my_log_sigmoid_extremes, naive, match=r"gives the value -inf at input -1000.*log1p")
+    fails(checks.check_my_log_sigmoid, lambda z: torch.log(1 + torch.exp(-z)), match=r"wrong at z = -10")
+
+
+# --------------------------------------------------------------------------- lesson 02
+
+
+def _build_model_3x(w: float = 3.0, b: float = -1.0, last: nn.Module | None = None):
+    def build():
+        model = nn.Sequential(nn.Linear(1, 1), last if last is not None else nn.Sigmoid())
+        with torch.no_grad():
+            model[0].weight.fill_(w)
+            model[0].bias.fill_(b)
+        return model
+    return build
+
+
+def test_model_3x():
+    passes(checks.check_model_3x, _build_model_3x())
+    passes(checks.check_model_3x_details, _build_model_3x())
+    fails(checks.check_model_3x, _build_model_3x(w=1.0),
+          match=r"its weight is 1\.0000 and its bias -1\.0000, but they should be 3\.0000 and -1\.0000")
+    fails(checks.check_model_3x, _build_model_3x(last=nn.ReLU()), match="last layer .* is ReLU; it should be nn.Sigmoid")
+    fails(checks.check_model_3x, lambda: nn.Linear(1, 1), match="should give an nn.Sequential")
+    fails(checks.check_model_3x, lambda: nn.Sequential(nn.Linear(2, 1), nn.Sigmoid()), match=r"should be nn\.Linear\(1, 1\)")
+
+    def frozen():
+        model = _build_model_3x()()
+        model[0].weight.requires_grad_(False)
+        return model
+    passes(checks.check_model_3x, frozen)
+    fails(checks.check_model_3x_details, frozen, match="does not require gradients")
+
+
+def _make_logistic_model(weights, bias):
+    model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor([weights]))
+        model[0].bias.fill_(bias)
+    return model
+
+
+def test_make_logistic_model():
+    passes(checks.check_make_logistic_model, _make_logistic_model)
+    passes(checks.check_make_logistic_model_more, _make_logistic_model)
+    fails(checks.check_make_logistic_model_more, lambda w, b: _make_logistic_model([*w, 0.0][:2], b),
+          match=r"nn\.Linear\(2, 1\); it should be nn\.Linear\(1, 1\)")
+    fails(checks.check_make_logistic_model, lambda w, b: _make_logistic_model(w, 0.0), match="its bias 0.0000")
+
+
+def test_prepare_input():
+    right = lambda v: torch.as_tensor(v, dtype=torch.float32).reshape(-1, 1)  # noqa: E731
+    passes(checks.check_prepare_input, right)
+    passes(checks.check_prepare_input_more, right)
+    fails(checks.check_prepare_input, lambda v: torch.tensor(v, dtype=torch.float32), match=r"\.reshape\(-1, 1\)")
+    fails(checks.check_prepare_input, lambda v: torch.tensor(v).reshape(-1, 1), match="dtype torch.int64; a model needs floats")
+    fails(checks.check_prepare_input, lambda v: torch.tensor(v, dtype=torch.float64).reshape(-1, 1), match="use torch.float32")
+    fails(checks.check_prepare_input_more, lambda v: torch.as_tensor(v, dtype=torch.float32).reshape(4, 1),
+          match=r"prepare_input\(torch.tensor\(\[5, -6, 7\]\)\) raised RuntimeError")
+
+
+# --------------------------------------------------------------------------- lesson 03
+
+
+class _LogisticClassifier(nn.Module):
+    def __init__(self, n_inputs):
+        super().__init__()
+        self.linear = nn.Linear(n_inputs, 1)
+
+    def forward(self, X):
+        return self.linear(X)
+
+    @torch.no_grad()
+    def predict_proba(self, X):
+        return torch.sigmoid(self(X))
+
+    @torch.no_grad()
+    def predict(self, X, threshold=0.5):
+        return (self.predict_proba(X) >= threshold).long()
+
+
+def test_logistic_classifier():
+    passes(checks.check_logistic_classifier, _LogisticClassifier)
+    passes(checks.check_logistic_classifier_more, _LogisticClassifier)
+
+    class SigmoidInForward(_LogisticClassifier):
+        def forward(self, X):
+            return torch.sigmoid(self.linear(X))
+    fails(checks.check_logistic_classifier, SigmoidInForward, match="forward applies the sigmoid")
+
+    class FloatClasses(_LogisticClassifier):
+        def predict(self, X, threshold=0.5):
+            return (self.predict_proba(X) >= threshold).float()
+    fails(checks.check_logistic_classifier, FloatClasses, match=r"dtype torch\.float32; return classes as integers with \.long\(\)")
+
+    class IgnoresThreshold(_LogisticClassifier):
+        def predict(self, X, threshold=0.5):
+            return (self.predict_proba(X) >= 0.5).long()
+    passes(checks.check_logistic_classifier, IgnoresThreshold)
+    fails(checks.check_logistic_classifier_more, IgnoresThreshold, match=r"threshold=0\.9\) is wrong.*at least the threshold")
+
+    class TracksGradients(_LogisticClassifier):
+        def predict_proba(self, X):
+            return torch.sigmoid(self(X))
+    fails(checks.check_logistic_classifier_more, TracksGradients, match="tracks gradients")
+
+    class OtherName(nn.Module):
+        def __init__(self, n_inputs):
+            super().__init__()
+            self.layer = nn.Linear(n_inputs, 1)
+    fails(checks.check_logistic_classifier, OtherName, match="no layer called `linear`")
+
+    class NotWritten(_LogisticClassifier):
+        def __init__(self, n_inputs):
+            raise NotImplementedError()
+    fails(checks.check_logistic_classifier, NotWritten, match="not written yet")
+
+
+def test_map_state_dict():
+    right = lambda s: {k.replace("0.", "linear.", 1): v for k, v in s.items()}  # noqa: E731
+    passes(checks.check_map_state_dict, right)
+    passes(checks.check_map_state_dict_more, right)
+    fails(checks.check_map_state_dict, dict, match=r"has the keys \['0.bias', '0.weight'\].*replace the prefix")
+
+    def in_place(state):
+        for key in list(state):
+            state[key.replace("0.", "linear.")] = state.pop(key)
+        return state
+    fails(checks.check_map_state_dict, in_place, match="changed the dictionary it was given")
+    swapped = lambda s: {"linear.weight": s["0.weight"] * 0 + 1, "linear.bias": s["0.bias"]}  # noqa: E731
+    fails(checks.check_map_state_dict, swapped, match="Keep each tensor with its key")
+
+
+def test_decision_boundary():
+    right = lambda m: (-m.linear.bias / m.linear.weight).item()  # noqa: E731
+    passes(checks.check_decision_boundary, right)
+    passes(checks.check_decision_boundary_more, right)
+    passes(checks.check_decision_boundary, lambda m: -m.linear.bias[0] / m.linear.weight[0, 0])  # a 0-d tensor is fine
+    fails(checks.check_decision_boundary, lambda m: (m.linear.bias / m.linear.weight).item(),
+          match=r"returned -2\.5000, expected 2\.5000.*x = -b / w")
+    fails(checks.check_decision_boundary, lambda m: None, match="should return a number.*`return`")
+
+
+# --------------------------------------------------------------------------- lesson 04
+
+
+def _bce_gradients(X, y, weight, bias):
+    p = torch.sigmoid(X @ weight.reshape(-1, 1) + bias)
+    error = p - y.reshape(-1, 1)
+    return (error * X).mean(dim=0).reshape(weight.shape), error.mean().reshape(bias.shape)
+
+
+def test_bce_gradients():
+    passes(checks.check_bce_gradients, _bce_gradients)
+    passes(checks.check_bce_gradients_more, _bce_gradients)
+
+    def summed(X, y, weight, bias):
+        gw, gb = _bce_gradients(X, y, weight, bias)
+        return gw * len(X), gb * len(X)
+    fails(checks.check_bce_gradients, summed, match="not the sum")
+    fails(checks.check_bce_gradients, lambda X, y, w, b: tuple(-g for g in _bce_gradients(X, y, w, b)), match="Check the sign")
+    fails(checks.check_bce_gradients, lambda X, y, w, b: (_bce_gradients(X, y, w, b)[0].flatten(), _bce_gradients(X, y, w, b)[1]),
+          match=r"shape \(2,\), but it should have shape \(1, 2\)")
+
+    def naive_sigmoid(X, y, weight, bias):
+        p = 1 / (1 + torch.exp(-(X @ weight.reshape(-1, 1) + bias)))
+        error = p - y
+        return (error * X).mean(dim=0).reshape(weight.shape), error.mean().reshape(bias.shape)
+    passes(checks.check_bce_gradients, naive_sigmoid)
+
+
+def test_trained_classifier():
+    from course_utils.synthetic import make_two_blobs, train_test_split
+    from course_utils.training import train_logistic_regression
+
+    X, y = make_two_blobs(n_samples=300, seed=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, seed=0)
+    model = LogisticRegression(2)
+    train_logistic_regression(model, X_train, y_train, lr=1.0, num_epochs=200)
+    passes(checks.check_trained_classifier, model, X_test, y_test)
+    passes(checks.check_trained_classifier_generalizes, model)
+
+    wrong_way = LogisticRegression(2)
+    with torch.no_grad():
+        wrong_way.linear.weight.copy_(-model.linear.weight)
+    fails(checks.check_trained_classifier, wrong_way, X_test, y_test, match=r"test accuracy; it needs at least 85%")
+    fails(checks.check_trained_classifier, None, X_test, y_test, match="trained_model is None")
+    fails(checks.check_trained_classifier, nn.Linear(2, 1), X_test, y_test, match="use course_utils.LogisticRegression")
+
+
+def test_predict_point():
+    def right(model, point):
+        p = model.predict_proba(torch.tensor([point], dtype=torch.float32)).item()
+        return p, int(p >= 0.5)
+    passes(checks.check_predict_point, right)
+    passes(checks.check_predict_point_more, right)
+    fails(checks.check_predict_point, lambda m, pt: (right(m, pt)[0], 0), match="class 1 when the probability is at least 0.5")
+    fails(checks.check_predict_point, lambda m, pt: (m(torch.tensor([pt])).item(), 1), match=r"expected 0\.7311 = sigmoid")
+    fails(checks.check_predict_point_more, lambda m, pt: right(m, [float(v) for v in pt][:1] * 2), match="expected")
+
+
+# --------------------------------------------------------------------------- lesson 05
+
+
+def test_my_log_softmax():
+    def right(z):
+        m = z.max(dim=1, keepdim=True).values
+        return z - m - torch.log(torch.exp(z - m).sum(dim=1, keepdim=True))
+    passes(checks.check_my_log_softmax, right)
+    passes(checks.check_my_log_softmax_extremes, right)
+    naive = lambda z: torch.log(torch.exp(z) / torch.exp(z).sum(dim=1, keepdim=True))  # noqa: E731
+    passes(checks.check_my_log_softmax, naive)
+    fails(checks.check_my_log_softmax_extremes, naive, match="Subtract each row's maximum")
+    fails(checks.check_my_log_softmax, lambda z: torch.log_softmax(z, dim=0), match="over each row")
+    fails(checks.check_my_log_softmax, lambda z: z - torch.logsumexp(z, dim=1), match="raised|shape|wrong")
+
+
+def test_my_accuracy():
+    right = lambda logits, labels: (logits.argmax(dim=1) == labels).float().mean().item()  # noqa: E731
+    passes(checks.check_my_accuracy, right)
+    passes(checks.check_my_accuracy_more, right)
+    fails(checks.check_my_accuracy, lambda lo, la: 100 * right(lo, la), match="a percentage")
+    fails(checks.check_my_accuracy, lambda lo, la: (lo.argmax(dim=1) == la).sum().item(), match=r"returned 5\.0000, expected 0\.6250 \(5 of 8 rows correct\)")
+    fails(checks.check_my_accuracy, lambda lo, la: (lo.argmax(dim=0) == la[:10]).float().mean().item(),
+          match="raised|logits.argmax\\(dim=1\\)")
+
+
+def _mnist_like(n: int = 300):
+    """Random 'images' whose labels a known SoftmaxRegression classifies perfectly."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(n, 1, 28, 28, generator=gen)
+    model = SoftmaxRegression()
+    with torch.no_grad():
+        model.linear.weight.copy_(torch.randn(10, 784, generator=gen))
+        model.linear.bias.zero_()
+        y = model(X).argmax(dim=1)
+    return model, X, y
+
+
+def test_mnist_classifier():
+    model, X, y = _mnist_like()
+    passes(checks.check_mnist_classifier, model, X, y)
+    passes(checks.check_mnist_classifier_more, model, X)
+    fails(checks.check_mnist_classifier, SoftmaxRegression(), X, y, match=r"test accuracy; it needs at least 92%")
+    mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
+    fails(checks.check_mnist_classifier, mlp, X, y, match="25,450 parameters; softmax regression on MNIST has 7,850")
+    with_softmax = nn.Sequential(model, nn.Softmax(dim=1))
+    passes(checks.check_mnist_classifier, with_softmax, X, y)
+    fails(checks.check_mnist_classifier_more, with_softmax, X, match="ends with a softmax")
+    fails(checks.check_mnist_classifier, None, X, y, match="mnist_model is None")
