@@ -154,9 +154,14 @@ class LabRun:
         return sum(c["sliders"] for c in self.cells)
 
 
+def _is_explorer_cell(cell: nbformat.NotebookNode) -> bool:
+    """A cell that calls a ``*_explorer(...)`` or ``interact(...)``: it must show sliders."""
+    return bool(re.search(r"\b\w*explorer\s*\(|\binteract(ive)?\s*\(", cell.source))
+
+
 def _is_widget_cell(cell: nbformat.NotebookNode) -> bool:
-    """An explorer cell: it calls a ``*_explorer(...)``/``interact`` or displayed a widget when committed."""
-    if re.search(r"\b\w*explorer\s*\(|\binteract(ive)?\s*\(", cell.source):
+    """An explorer cell, or one that displayed a widget (e.g. a progress bar) when committed."""
+    if _is_explorer_cell(cell):
         return True
     return any("application/vnd.jupyter.widget-view+json" in out.get("data", {}) for out in cell.get("outputs", []))
 
@@ -205,7 +210,7 @@ def check_lab_run(notebook: nbformat.NotebookNode, cells: list[dict]) -> list[st
         if _is_widget_cell(cell):
             if shown["widgets"] == 0 or shown["widgetErrors"]:
                 problems.append(f"{where} is an explorer cell but shows no working widget")
-            elif "explorer" in cell.source and shown["sliders"] == 0:
+            elif _is_explorer_cell(cell) and shown["sliders"] == 0:
                 problems.append(f"{where} is an explorer cell but shows no slider")
         if _has_figure(cell) and shown["imagesLoaded"] == 0:
             problems.append(f"{where} has a figure in the committed notebook but shows none")
@@ -247,6 +252,14 @@ def _menu(page, menu: str, item: str) -> None:
 
 SCROLLER_JS = """() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer')
                     || document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook')"""
+#: Height of the notebook's content: down to the bottom of its last cell (not the empty space below).
+CONTENT_HEIGHT_JS = f"""() => {{
+  const scroller = ({SCROLLER_JS})();
+  const cells = [...scroller.querySelectorAll('.jp-Cell')];
+  if (!cells.length) return scroller.scrollHeight;
+  const top = scroller.getBoundingClientRect().top - scroller.scrollTop;
+  return Math.ceil(Math.max(...cells.map((c) => c.getBoundingClientRect().bottom)) - top) + 40;
+}}"""
 #: The tallest picture taken in one go; a longer notebook is saved in several parts.
 MAX_SHOT_HEIGHT = 8000
 
@@ -263,13 +276,13 @@ def screenshot(page, path: Path) -> list[Path]:
         old.unlink()
     if page.locator("#jp-left-stack").is_visible():  # more room for the notebook
         page.keyboard.press("Control+b")
-    total = page.evaluate(f"() => ({SCROLLER_JS})().scrollHeight")
+    total = page.evaluate(CONTENT_HEIGHT_JS)
     chrome = 160  # menu bar, tab bar, toolbar and status bar
     height = int(min(max(total + chrome, 900), MAX_SHOT_HEIGHT))
     page.set_viewport_size({"width": page.viewport_size["width"], "height": height})
     page.wait_for_timeout(1000)
     visible = page.evaluate(f"() => ({SCROLLER_JS})().clientHeight")
-    total = page.evaluate(f"() => ({SCROLLER_JS})().scrollHeight")
+    total = page.evaluate(CONTENT_HEIGHT_JS)
     tops = [0]
     while tops[-1] + visible < total - 50:  # a few pixels of slack are not worth another picture
         tops.append(tops[-1] + visible)
@@ -316,7 +329,8 @@ def _jupyter_settings(settings_dir: Path) -> None:
         "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
             "fetchNews": "false", "checkForUpdates": False},
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
+                                                                        "scrollPastEnd": False},
     }
     for name, value in settings.items():
         path = settings_dir / name
@@ -470,12 +484,12 @@ def test_lesson_runs_in_jupyterlab(lesson: Path, lab_server, page):
     rel = f"notebooks/{lesson.name}"
     run = run_all_in_lab(page, lab_server["base_url"], lab_server["token"], rel, lesson.stem)
     screenshot(page, ARTIFACTS / f"{lesson.stem}.png")
-    notebook = nbformat.read(lesson, as_version=4)
+    notebook = nbformat.read(lab_server["root"] / rel, as_version=4)  # the copy that was served
     problems = check_lab_run(notebook, run.cells)
     print(f"{lesson.stem}: ran all cells in {run.seconds:.1f} s; {run.images} images, {run.sliders} sliders")
     assert not problems, f"{lesson.name} in JupyterLab:\n" + "\n".join(problems)
     if any(_has_figure(c) for c in notebook.cells):
         assert run.images > 0
-    if any(_is_widget_cell(c) for c in notebook.cells):
+    if any(c.cell_type == "code" and _is_explorer_cell(c) for c in notebook.cells):
         assert run.sliders > 0, f"{lesson.name} has an explorer cell but the page shows no slider"
     assert _sha256(lesson) == before, f"running {lesson.name} in the browser changed the committed file"
