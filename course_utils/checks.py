@@ -757,7 +757,7 @@ def _accuracy_of(model: nn.Module, X: torch.Tensor, y: torch.Tensor, name: str, 
     return (logits.argmax(dim=1) == y.reshape(-1)).float().mean().item()
 
 
-def check_trained_classifier(model: Any, X_test: torch.Tensor, y_test: torch.Tensor, minimum: float = 0.85) -> None:
+def check_trained_classifier(model: Any, X_test: torch.Tensor, y_test: torch.Tensor, minimum: float = 0.90) -> None:
     """Visible check: a trained ``LogisticRegression(2)`` reaches ``minimum`` test accuracy."""
     __tracebackhide__ = True
     from course_utils.models import LogisticRegression
@@ -777,7 +777,7 @@ def check_trained_classifier(model: Any, X_test: torch.Tensor, y_test: torch.Ten
     _passed(f"trained_model reaches at least {minimum:.0%} accuracy on the test set.")
 
 
-def check_trained_classifier_generalizes(model: Any, minimum: float = 0.84) -> None:
+def check_trained_classifier_generalizes(model: Any, minimum: float = 0.86) -> None:
     """Hidden check: the trained model also classifies 2,000 fresh points of the same distribution."""
     __tracebackhide__ = True
     from course_utils.synthetic import make_two_blobs
