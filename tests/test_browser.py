@@ -142,7 +142,8 @@ class LabRun:
     """What JupyterLab showed after "Run All", cell by cell, and the problems found."""
 
     cells: list[dict]
-    seconds: float
+    seconds: float  # from "Run All Cells" to the kernel idle with no [*] left
+    open_seconds: float = 0.0  # loading JupyterLab and starting the kernel
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -220,6 +221,7 @@ def check_lab_run(notebook: nbformat.NotebookNode, cells: list[dict]) -> list[st
 def run_all_in_lab(page, base_url: str, token: str, rel_path: str, workspace: str,
                    timeout_s: float = RUN_ALL_TIMEOUT_S) -> LabRun:
     """Open ``rel_path`` in JupyterLab, clear outputs, Run All Cells, wait, and read the page."""
+    opened = time.monotonic()
     page.goto(f"{base_url}/lab/workspaces/{workspace}/tree/{rel_path}?token={token}")
     page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
     # The kernel is ready when the toolbar shows its name and the indicator says idle.
@@ -234,6 +236,7 @@ def run_all_in_lab(page, base_url: str, token: str, rel_path: str, workspace: st
     dialog = page.locator(".jp-Dialog")
     if dialog.count():
         raise AssertionError(f"JupyterLab opened a dialog instead of the lesson: {dialog.first.inner_text()}")
+    open_seconds = time.monotonic() - opened
     _menu(page, "Edit", "Clear Outputs of All Cells")
     start = time.monotonic()
     _menu(page, "Run", "Run All Cells")
@@ -241,7 +244,7 @@ def run_all_in_lab(page, base_url: str, token: str, rel_path: str, workspace: st
     seconds = time.monotonic() - start
     page.wait_for_timeout(1000)  # let the last images decode and widgets lay out
     cells = page.evaluate(COLLECT_JS)
-    return LabRun(cells=cells, seconds=seconds)
+    return LabRun(cells=cells, seconds=seconds, open_seconds=open_seconds)
 
 
 def _menu(page, menu: str, item: str) -> None:
@@ -475,21 +478,30 @@ def test_broken_notebook_is_detected(lab_server, page):
     assert run.images >= 2, "the figure cell and the explorer should each show an image"
     assert run.sliders >= 2, "the explorer should show its w and b sliders"
     assert run.cells[0]["mdImages"] and all(i["ok"] for i in run.cells[0]["mdImages"]), run.cells[0]
+    # The lab really runs with autosave off (so it never writes a notebook it runs).
+    answer = page.request.get(f"{lab_server['base_url']}/lab/api/settings/"
+                              f"@jupyterlab/docmanager-extension:plugin?token={lab_server['token']}")
+    assert answer.ok and answer.json()["settings"]["autosave"] is False, answer.text()
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
 def test_lesson_runs_in_jupyterlab(lesson: Path, lab_server, page):
     """Run All in the browser: no errors, widgets with sliders, figures, diagrams; committed file untouched."""
-    before = _sha256(lesson)
     rel = f"notebooks/{lesson.name}"
+    served = lab_server["root"] / rel
+    before = _sha256(served)
     run = run_all_in_lab(page, lab_server["base_url"], lab_server["token"], rel, lesson.stem)
     screenshot(page, ARTIFACTS / f"{lesson.stem}.png")
     notebook = nbformat.read(lab_server["root"] / rel, as_version=4)  # the copy that was served
     problems = check_lab_run(notebook, run.cells)
-    print(f"{lesson.stem}: ran all cells in {run.seconds:.1f} s; {run.images} images, {run.sliders} sliders")
+    print(f"{lesson.stem}: opened in {run.open_seconds:.1f} s, ran all cells in {run.seconds:.1f} s; "
+          f"{run.images} images, {run.sliders} sliders")
     assert not problems, f"{lesson.name} in JupyterLab:\n" + "\n".join(problems)
     if any(_has_figure(c) for c in notebook.cells):
         assert run.images > 0
     if any(c.cell_type == "code" and _is_explorer_cell(c) for c in notebook.cells):
         assert run.sliders > 0, f"{lesson.name} has an explorer cell but the page shows no slider"
-    assert _sha256(lesson) == before, f"running {lesson.name} in the browser changed the committed file"
+    # The lab serves copies (its root_dir is a temporary folder), so it cannot write the committed file;
+    # and with autosave off it must not even save the copy it ran.
+    assert ROOT not in served.parents and ROOT.resolve() not in served.resolve().parents
+    assert _sha256(served) == before, f"JupyterLab saved {lesson.name} while running it (autosave should be off)"
