@@ -13,6 +13,16 @@ from IPython.display import display
 
 from course_utils.plotting import COLORS, plot_sigmoid_curve
 
+# Lesson 04: the decision-line and learning-rate explorers.
+import torch
+
+from course_utils.metrics import accuracy
+from course_utils.models import LogisticRegression
+from course_utils.plotting.binary import draw_line, plot_histories, plot_points_2d
+from course_utils.seeding import set_seed
+from course_utils.training import TrainingHistory, bce_for_parameters, fit_lbfgs, train_logistic_regression
+from course_utils.validation import check_binary_targets, check_float_features, check_positive, check_positive_int
+
 
 def sigmoid_explorer(w: float = 1.0, b: float = 0.0, show: bool = True) -> widgets.VBox:
     """Sliders for ``w`` and ``b`` in ``sigma(w * x + b)``; the curve redraws as they move.
@@ -41,6 +51,143 @@ def sigmoid_explorer(w: float = 1.0, b: float = 0.0, show: bool = True) -> widge
     w_slider.observe(redraw, names="value")
     b_slider.observe(redraw, names="value")
     box = widgets.VBox([widgets.HBox([w_slider, b_slider]), out])
+    redraw()
+    if show:
+        display(box)
+    return box
+
+
+# --------------------------------------------------------------------------- lesson 04
+
+
+def decision_line_summary(X: torch.Tensor, y: torch.Tensor, w1: float, w2: float, b: float) -> dict[str, float]:
+    """What the decision-line explorer shows for given slider values: the BCE loss and the accuracy.
+
+    The line is ``w1 x1 + w2 x2 + b = 0``; points where ``w1 x1 + w2 x2 + b >= 0``
+    are predicted class 1.
+    """
+    X = check_float_features(X, 2)
+    y = check_binary_targets(y, n_rows=X.shape[0])
+    logits = X @ torch.tensor([float(w1), float(w2)], dtype=X.dtype) + float(b)
+    return {
+        "loss": bce_for_parameters(X, y, (w1, w2), b),
+        "accuracy": accuracy((logits >= 0).long(), y),
+    }
+
+
+def _line_readout(summary: dict[str, float]) -> str:
+    return f"<b>BCE loss = {summary['loss']:.4f}</b> &nbsp; accuracy = {summary['accuracy']:.3f}"
+
+
+def decision_line_explorer(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    w1: float = 1.0,
+    w2: float = 1.0,
+    b: float = 0.0,
+    show: bool = True,
+) -> widgets.VBox:
+    """Sliders for ``w1``, ``w2`` and ``b``: the line ``w . x + b = 0`` moves over the points, the loss updates live.
+
+    Returns ``VBox([HBox([w1, w2, b sliders]), readout, plot])``; the readout
+    (an ``HTML`` widget) shows :func:`decision_line_summary` for the current values.
+    """
+    X = check_float_features(X, 2)
+    y = check_binary_targets(y, n_rows=X.shape[0])
+    style = {"description_width": "initial"}
+    sliders = [
+        widgets.FloatSlider(value=value, min=lo, max=hi, step=0.1, description=name, style=style)
+        for name, value, lo, hi in (("w1", w1, -5.0, 5.0), ("w2", w2, -5.0, 5.0), ("b", b, -5.0, 5.0))
+    ]
+    readout = widgets.HTML()
+    out = widgets.Output()
+
+    def redraw(_change: object = None) -> None:
+        values = [s.value for s in sliders]
+        summary = decision_line_summary(X, y, *values)
+        readout.value = _line_readout(summary)
+        with out:
+            out.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(6.4, 4.4))
+            plot_points_2d(X, y, ax=ax, title=None, size=18)
+            draw_line(ax, *values, label=r"$w \cdot x + b = 0$", color=COLORS["black"])
+            ax.set_title(f"w = ({values[0]:.1f}, {values[1]:.1f}), b = {values[2]:.1f}: loss {summary['loss']:.3f}")
+            ax.legend(loc="best", fontsize="small")
+            plt.show()
+
+    for slider in sliders:
+        slider.observe(redraw, names="value")
+    box = widgets.VBox([widgets.HBox(sliders), readout, out])
+    redraw()
+    if show:
+        display(box)
+    return box
+
+
+def learning_rate_run(
+    X: torch.Tensor, y: torch.Tensor, lr: float, num_epochs: int, seed: int = 0
+) -> TrainingHistory:
+    """Train a fresh ``LogisticRegression`` (seeded with ``seed``) full batch; what the explorer runs."""
+    X = check_float_features(X)
+    check_positive(lr, "lr")
+    check_positive_int(num_epochs, "num_epochs")
+    set_seed(seed)
+    model = LogisticRegression(X.shape[1])
+    return train_logistic_regression(model, X, y, lr=lr, num_epochs=num_epochs)
+
+
+def _lr_readout(history: TrainingHistory, optimum_loss: float) -> str:
+    return (
+        f"<b>lr = {history.lr:g}, {history.num_epochs} epochs</b>: final loss {history.loss[-1]:.4f} "
+        f"(optimum {optimum_loss:.4f}), gradient norm {history.grad_norm[-1]:.1e}"
+    )
+
+
+def learning_rate_explorer(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    lr: float = 0.5,
+    num_epochs: int = 200,
+    seed: int = 0,
+    show: bool = True,
+) -> widgets.VBox:
+    """A log-scale learning-rate slider and an epochs slider; each change retrains and redraws.
+
+    Left panel: the loss against the optimum (found once with LBFGS).
+    Right panel: the gradient norm, which is 0 at the optimum. Returns
+    ``VBox([HBox([lr slider, epochs slider]), readout, plot])``.
+    """
+    X = check_float_features(X)
+    y = check_binary_targets(y, n_rows=X.shape[0])
+    set_seed(seed)
+    optimum_loss = fit_lbfgs(LogisticRegression(X.shape[1]), X, y).loss[-1]
+    style = {"description_width": "initial"}
+    lr_slider = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=2, step=0.25, description="learning rate",
+                                       style=style, continuous_update=False)
+    epochs_slider = widgets.IntSlider(value=num_epochs, min=10, max=2000, step=10, description="epochs",
+                                      style=style, continuous_update=False)
+    readout = widgets.HTML()
+    out = widgets.Output()
+
+    def redraw(_change: object = None) -> None:
+        history = learning_rate_run(X, y, lr_slider.value, epochs_slider.value, seed)
+        readout.value = _lr_readout(history, optimum_loss)
+        with out:
+            out.clear_output(wait=True)
+            fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(11, 3.8))
+            label = f"lr = {history.lr:g}"
+            plot_histories({label: history}, metric="loss", ax=ax_loss, log_scale=False, title="Loss")
+            ax_loss.axhline(optimum_loss, color=COLORS["black"], ls=":", lw=1, label="optimum")
+            ax_loss.legend(loc="best", fontsize="small")
+            plot_histories({label: history}, metric="grad_norm", ax=ax_grad, title="Gradient norm (0 at the optimum)")
+            ax_grad.axhline(1e-3, color=COLORS["black"], ls=":", lw=1, label="tolerance 1e-3")
+            ax_grad.legend(loc="best", fontsize="small")
+            fig.tight_layout()
+            plt.show()
+
+    lr_slider.observe(redraw, names="value")
+    epochs_slider.observe(redraw, names="value")
+    box = widgets.VBox([widgets.HBox([lr_slider, epochs_slider]), readout, out])
     redraw()
     if show:
         display(box)

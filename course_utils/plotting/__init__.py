@@ -7,8 +7,18 @@ so notebooks can compose figures and tests can inspect what was drawn
 
 - :mod:`~course_utils.plotting.style`   -- colours and defaults
 - :mod:`~course_utils.plotting.sigmoid` -- lesson 01
+- :mod:`~course_utils.plotting.binary`  -- lesson 04 (2-D points, decision lines, BCE, training curves)
 """
 
+from course_utils.plotting.binary import (
+    plot_bce_branches,
+    plot_candidate_lines,
+    plot_decision_boundary,
+    plot_histories,
+    plot_loss_curve,
+    plot_points_2d,
+    plot_probability_surface,
+)
 from course_utils.plotting.sigmoid import plot_sigmoid, plot_sigmoid_curve, plot_sigmoid_family
 from course_utils.plotting.style import CLASS_COLORS, COLORS, PALETTE, new_axes, use_course_style
 
@@ -17,6 +27,13 @@ __all__ = [
     "COLORS",
     "PALETTE",
     "new_axes",
+    "plot_bce_branches",
+    "plot_candidate_lines",
+    "plot_decision_boundary",
+    "plot_histories",
+    "plot_loss_curve",
+    "plot_points_2d",
+    "plot_probability_surface",
     "plot_sigmoid",
     "plot_sigmoid_curve",
     "plot_sigmoid_family",

@@ -1,0 +1,130 @@
+"""Small synthetic datasets made with torch: two classes of points in the plane.
+
+Everything here uses its own seeded :class:`torch.Generator`, so the same
+``seed`` always gives the same points, and calling these functions never
+changes the global random state (nor is changed by it).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+
+from course_utils.validation import check_tensor
+
+#: The default centres of class 0 and class 1 (2.5 apart, not symmetric about
+#: the origin, so the fitted bias is not zero).
+DEFAULT_CENTERS: tuple[tuple[float, float], tuple[float, float]] = ((-1.0, -0.5), (1.0, 1.0))
+
+
+def _check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}; use e.g. seed=0.")
+    return seed
+
+
+def make_two_blobs(
+    n_samples: int = 300,
+    overlap: float = 1.0,
+    seed: int = 0,
+    centers: Sequence[Sequence[float]] = DEFAULT_CENTERS,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two round Gaussian clouds of points in the plane, one per class.
+
+    Parameters
+    ----------
+    n_samples:
+        The total number of points (at least 2). Class 1 gets ``n_samples // 2``
+        points and class 0 the rest, so the classes are balanced.
+    overlap:
+        The standard deviation of each cloud around its centre. The default
+        centres are 2.5 apart, so ``overlap=0.25`` gives two well separated
+        clouds, ``1.0`` clouds that overlap (the best possible accuracy is
+        about 89%) and ``2.0`` clouds that are hard to tell apart.
+    seed:
+        Seeds the generator: the same seed gives the same points.
+    centers:
+        The centres of class 0 and class 1, as two ``(x1, x2)`` pairs.
+
+    Returns
+    -------
+    X, y:
+        ``X`` is ``float32`` shaped ``(n_samples, 2)``; ``y`` holds the labels
+        0.0 and 1.0 as a ``float32`` column shaped ``(n_samples, 1)``, the shape
+        and dtype ``nn.BCEWithLogitsLoss`` expects next to the model's logits.
+        The rows come in a random (seeded) order.
+
+    >>> X, y = make_two_blobs(n_samples=10, seed=1)
+    >>> X.shape, y.shape, int(y.sum())
+    (torch.Size([10, 2]), torch.Size([10, 1]), 5)
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
+        raise ValueError(f"n_samples must be an integer >= 2 (one point per class at least), got {n_samples!r}.")
+    if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not overlap > 0 or math.isinf(overlap):
+        raise ValueError(
+            f"overlap must be a positive, finite number (the spread of each cloud), got {overlap!r}. "
+            "Try 0.25 for separated classes or 1.0 for overlapping ones."
+        )
+    seed = _check_seed(seed)
+    centres = torch.as_tensor(centers, dtype=torch.float32)
+    if centres.shape != (2, 2):
+        raise ValueError(
+            f"centers must be two (x1, x2) pairs, one per class, e.g. ((-1, -0.5), (1, 1)); "
+            f"got shape {tuple(centres.shape)}."
+        )
+
+    generator = torch.Generator().manual_seed(seed)
+    n_class1 = n_samples // 2
+    labels = torch.cat([torch.zeros(n_samples - n_class1), torch.ones(n_class1)])
+    noise = torch.randn(n_samples, 2, generator=generator) * float(overlap)
+    X = centres[labels.long()] + noise
+    order = torch.randperm(n_samples, generator=generator)
+    return X[order].contiguous(), labels[order].reshape(-1, 1).contiguous()
+
+
+def train_test_split(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    test_fraction: float = 1 / 3,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Shuffle the rows with a seeded permutation and cut them into train and test sets.
+
+    Parameters
+    ----------
+    X, y:
+        Tensors with the same number of rows (any trailing shape).
+    test_fraction:
+        The share of rows that go to the test set, strictly between 0 and 1.
+        The test set gets ``round(test_fraction * n)`` rows (at least one), the
+        train set the rest (at least one).
+    seed:
+        Seeds the permutation: the same seed gives the same split.
+
+    Returns
+    -------
+    X_train, X_test, y_train, y_test:
+        Every row lands in exactly one of the two sets.
+    """
+    X = check_tensor(X, "X")
+    y = check_tensor(y, "y")
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError("X and y must hold one row per example; got a 0-d tensor (a single number).")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"X has {X.shape[0]} rows but y has {y.shape[0]}; they must match one to one (one label per example)."
+        )
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) or not 0 < test_fraction < 1:
+        raise ValueError(
+            f"test_fraction must be a number strictly between 0 and 1 (e.g. 1/3), got {test_fraction!r}."
+        )
+    seed = _check_seed(seed)
+    n = X.shape[0]
+    if n < 2:
+        raise ValueError(f"Need at least 2 rows to make a train set and a test set, got {n}.")
+    n_test = min(max(round(test_fraction * n), 1), n - 1)
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).to(X.device)
+    test_idx, train_idx = order[:n_test], order[n_test:]
+    return X[train_idx], X[test_idx], y[train_idx.to(y.device)], y[test_idx.to(y.device)]

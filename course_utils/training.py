@@ -1,0 +1,367 @@
+"""Training binary logistic regression: the BCE gradient by hand, a gradient-descent loop, LBFGS.
+
+The objective throughout is the mean binary cross-entropy on logits
+(``nn.BCEWithLogitsLoss``) plus, optionally, an L2 penalty
+``weight_decay / 2 * ||w||^2`` on the weights (never on the biases).
+
+- :func:`bce_gradients_by_hand` -- ``dL/dw = mean((p - y) x)``, ``dL/db = mean(p - y)``
+- :func:`train_logistic_regression` -- full-batch (or mini-batch) gradient descent, with a history
+- :func:`fit_lbfgs` -- the same objective minimised by LBFGS, full batch
+- :func:`gradient_norm`, :func:`objective` -- where a model stands on that objective
+- :func:`bce_for_parameters` -- the loss of a line chosen by hand
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from course_utils.validation import (
+    check_binary_targets,
+    check_float_features,
+    check_positive,
+    check_positive_int,
+    check_tensor,
+)
+
+
+@dataclass
+class TrainingHistory:
+    """What a training run went through, one entry per epoch.
+
+    Entry ``k`` describes the model after ``k`` epochs: entry 0 is the
+    starting point and the last entry the trained model, so every list has
+    ``num_epochs + 1`` entries.
+
+    Attributes
+    ----------
+    loss:
+        The mean BCE on the whole training set (without the penalty).
+    objective:
+        ``loss + weight_decay / 2 * ||w||^2``: what the optimizer minimises.
+    grad_norm:
+        The norm of the gradient of ``objective`` over all parameters; it is 0
+        exactly at the optimum, so it says how far from converged a run is.
+    weight_norm:
+        ``||w||`` over the weights (the biases left out).
+    params:
+        All parameters flattened into one list, e.g. ``[w1, w2, b]``.
+    """
+
+    lr: float
+    weight_decay: float
+    batch_size: int | None
+    loss: list[float] = field(default_factory=list)
+    objective: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
+    weight_norm: list[float] = field(default_factory=list)
+    params: list[list[float]] = field(default_factory=list)
+
+    @property
+    def num_epochs(self) -> int:
+        """The number of epochs run (one less than the number of entries)."""
+        return len(self.loss) - 1
+
+    def epochs_to_converge(self, tol: float = 1e-3) -> int | None:
+        """The first epoch from which the gradient norm stays below ``tol``; ``None`` if it ends above.
+
+        "Stays" matters with a too-large learning rate, whose gradient norm can
+        dip below ``tol`` and bounce back up.
+        """
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0:
+            raise ValueError(f"tol must be a positive number such as 1e-3, got {tol!r}.")
+        first = None
+        for epoch, g in enumerate(self.grad_norm):
+            if g < tol:
+                first = epoch if first is None else first
+            else:
+                first = None
+        return first
+
+
+def _check_data(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module (e.g. LogisticRegression(2)), got {type(model).__name__}.")
+    X = check_float_features(X)
+    y = check_binary_targets(y, n_rows=X.shape[0])
+    return X, y.to(X.dtype)
+
+
+def _check_weight_decay(weight_decay: float) -> float:
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not weight_decay >= 0:
+        raise ValueError(f"weight_decay must be a number >= 0 (0 means no penalty), got {weight_decay!r}.")
+    return float(weight_decay)
+
+
+def _split_parameters(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+    """The trainable parameters split into weights (penalised) and biases (not penalised)."""
+    weights, biases = [], []
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            (biases if name.split(".")[-1] == "bias" else weights).append(p)
+    if not weights and not biases:
+        raise ValueError("model has no trainable parameters; nothing to train.")
+    return weights, biases
+
+
+def _logits(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
+    logits = model(X)
+    if logits.shape not in ((X.shape[0], 1), (X.shape[0],)):
+        raise ValueError(
+            f"model must return one logit per row, shaped ({X.shape[0]}, 1); got shape {tuple(logits.shape)}. "
+            "Binary logistic regression has a single output, e.g. nn.Linear(n_inputs, 1)."
+        )
+    return logits.reshape(-1, 1)
+
+
+def _penalty(weights: list[nn.Parameter], weight_decay: float) -> torch.Tensor:
+    if weight_decay == 0 or not weights:
+        return torch.zeros(())
+    return 0.5 * weight_decay * sum((w**2).sum() for w in weights)
+
+
+def _measure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, weight_decay: float) -> dict[str, object]:
+    """Loss, objective, gradient norm and parameters at the model's current parameters."""
+    weights, biases = _split_parameters(model)
+    params = weights + biases
+    loss = nn.functional.binary_cross_entropy_with_logits(_logits(model, X), y)
+    objective = loss + _penalty(weights, weight_decay)
+    grads = torch.autograd.grad(objective, params)
+    with torch.no_grad():
+        return {
+            "loss": loss.item(),
+            "objective": objective.item(),
+            "grad_norm": torch.sqrt(sum((g**2).sum() for g in grads)).item(),
+            "weight_norm": torch.sqrt(sum((w**2).sum() for w in weights)).item() if weights else 0.0,
+            "params": torch.cat([p.detach().flatten() for _, p in model.named_parameters()]).tolist(),
+        }
+
+
+@contextmanager
+def _one_cpu_thread() -> Iterator[None]:
+    """Run tiny CPU problems on one thread, then restore the thread count.
+
+    With a few hundred rows and 2 features every operation takes microseconds;
+    splitting it across threads costs more than it saves (several times more
+    on a busy machine), so the training loops below run single-threaded.
+    """
+    n_threads = torch.get_num_threads()
+    if n_threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n_threads)
+
+
+def _record(history: TrainingHistory, values: dict[str, object]) -> None:
+    for key, value in values.items():
+        getattr(history, key).append(value)
+
+
+def objective(model: nn.Module, X: torch.Tensor, y: torch.Tensor, weight_decay: float = 0.0) -> float:
+    """The mean BCE of ``model`` on ``(X, y)`` plus ``weight_decay / 2 * ||w||^2``."""
+    X, y = _check_data(model, X, y)
+    return float(_measure(model, X, y, _check_weight_decay(weight_decay))["objective"])
+
+
+def gradient_norm(model: nn.Module, X: torch.Tensor, y: torch.Tensor, weight_decay: float = 0.0) -> float:
+    """The norm of the objective's gradient at the model's parameters (0 at the optimum)."""
+    X, y = _check_data(model, X, y)
+    return float(_measure(model, X, y, _check_weight_decay(weight_decay))["grad_norm"])
+
+
+def bce_gradients_by_hand(
+    X: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The gradient of the mean BCE with respect to ``weight`` and ``bias``, from the formula.
+
+    With ``p = sigmoid(X @ w + b)``::
+
+        dL/dw = mean over rows of (p - y) * x
+        dL/db = mean over rows of (p - y)
+
+    Parameters
+    ----------
+    X:
+        Features, ``(n, d)`` floats.
+    y:
+        Labels 0/1, shaped ``(n,)`` or ``(n, 1)``.
+    weight, bias:
+        The parameters, shaped like ``nn.Linear(d, 1)``'s: ``(1, d)`` and ``(1,)``
+        (``(d,)`` and a 0-d bias work too).
+
+    Returns
+    -------
+    grad_weight, grad_bias:
+        Shaped like ``weight`` and ``bias``, so they can be compared directly
+        with ``model.linear.weight.grad`` and ``model.linear.bias.grad``.
+    """
+    X = check_float_features(X)
+    y = check_binary_targets(y, n_rows=X.shape[0]).to(X.dtype)
+    weight = check_tensor(weight, "weight").detach()
+    bias = check_tensor(bias, "bias").detach()
+    if weight.numel() != X.shape[1]:
+        raise ValueError(
+            f"weight has {weight.numel()} entries but X has {X.shape[1]} features; pass the weight of "
+            f"nn.Linear({X.shape[1]}, 1), shaped (1, {X.shape[1]})."
+        )
+    if bias.numel() != 1:
+        raise ValueError(f"bias must hold a single number (shape (1,)), got shape {tuple(bias.shape)}.")
+    logits = X @ weight.reshape(-1, 1) + bias.reshape(1, 1)
+    error = torch.sigmoid(logits) - y  # (n, 1): p - y
+    grad_weight = (error * X).mean(dim=0)
+    grad_bias = error.mean()
+    return grad_weight.reshape(weight.shape), grad_bias.reshape(bias.shape)
+
+
+def bce_for_parameters(
+    X: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | list[float] | tuple[float, ...], bias: float
+) -> float:
+    """The mean BCE of the linear model ``p = sigmoid(X @ weight + bias)`` on ``(X, y)``.
+
+    Handy to score a line chosen by hand, e.g. ``bce_for_parameters(X, y, (1.0, 2.0), -0.5)``.
+    """
+    X = check_float_features(X)
+    y = check_binary_targets(y, n_rows=X.shape[0]).to(X.dtype)
+    weight = torch.as_tensor(weight, dtype=X.dtype).reshape(-1)
+    if weight.numel() != X.shape[1]:
+        raise ValueError(f"weight has {weight.numel()} entries but X has {X.shape[1]} features; give one per feature.")
+    logits = X @ weight.reshape(-1, 1) + float(bias)
+    return nn.functional.binary_cross_entropy_with_logits(logits, y).item()
+
+
+def train_logistic_regression(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    lr: float = 1.0,
+    num_epochs: int = 300,
+    weight_decay: float = 0.0,
+    batch_size: int | None = None,
+    seed: int = 0,
+) -> TrainingHistory:
+    """Train a binary model with SGD on ``BCEWithLogitsLoss``; return its :class:`TrainingHistory`.
+
+    Parameters
+    ----------
+    model:
+        Any module mapping ``(n, d)`` features to ``(n, 1)`` logits, e.g.
+        ``LogisticRegression(2)``. It is trained in place.
+    X, y:
+        Features ``(n, d)`` and 0/1 labels ``(n,)`` or ``(n, 1)``.
+    lr:
+        The learning rate (step size). On features of order 1, values from
+        0.5 to 2 converge in a few hundred full-batch epochs.
+    num_epochs:
+        Passes over the data.
+    weight_decay:
+        The L2 penalty ``weight_decay / 2 * ||w||^2`` on the weights (not the
+        biases). Needed when the classes are perfectly separable.
+    batch_size:
+        ``None`` (the default) for full-batch gradient descent: one step per
+        epoch on the exact gradient. An integer for mini-batch SGD through a
+        shuffled ``DataLoader``: ``ceil(n / batch_size)`` steps per epoch.
+    seed:
+        Seeds the mini-batch shuffling (unused for full batch).
+
+    Returns
+    -------
+    TrainingHistory
+        Loss, objective, gradient norm, weight norm and parameters after each
+        epoch, all measured on the whole training set.
+    """
+    X, y = _check_data(model, X, y)
+    lr = float(check_positive(lr, "lr"))
+    num_epochs = check_positive_int(num_epochs, "num_epochs")
+    weight_decay = _check_weight_decay(weight_decay)
+    if batch_size is not None:
+        batch_size = check_positive_int(batch_size, "batch_size")
+    weights, biases = _split_parameters(model)
+    optimizer = torch.optim.SGD(
+        [{"params": weights, "weight_decay": weight_decay}, {"params": biases, "weight_decay": 0.0}], lr=lr
+    )
+    loss_fn = nn.BCEWithLogitsLoss()
+    history = TrainingHistory(lr=lr, weight_decay=weight_decay, batch_size=batch_size)
+    model.train()
+    with _one_cpu_thread():
+        if batch_size is None:
+            for _ in range(num_epochs):
+                optimizer.zero_grad()
+                loss = loss_fn(_logits(model, X), y)
+                loss.backward()
+                # Record the state this step starts from: its loss, and its gradient
+                # (the BCE gradient plus weight_decay * w, as SGD applies it).
+                with torch.no_grad():
+                    squared = sum(((p.grad + weight_decay * p) ** 2).sum() for p in weights)
+                    squared = squared + sum((p.grad**2).sum() for p in biases)
+                    weight_sq = sum((p**2).sum() for p in weights) if weights else torch.zeros(())
+                    history.loss.append(loss.item())
+                    history.objective.append(loss.item() + 0.5 * weight_decay * weight_sq.item())
+                    history.grad_norm.append(torch.sqrt(squared).item())
+                    history.weight_norm.append(torch.sqrt(weight_sq).item())
+                    history.params.append(torch.cat([p.detach().flatten() for _, p in model.named_parameters()]).tolist())
+                optimizer.step()
+        else:
+            loader = DataLoader(
+                TensorDataset(X, y), batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
+            )
+            for _ in range(num_epochs):
+                _record(history, _measure(model, X, y, weight_decay))
+                for X_batch, y_batch in loader:
+                    optimizer.zero_grad()
+                    loss_fn(_logits(model, X_batch), y_batch).backward()
+                    optimizer.step()
+        _record(history, _measure(model, X, y, weight_decay))
+    return history
+
+
+def fit_lbfgs(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    weight_decay: float = 0.0,
+    max_iter: int = 200,
+    tolerance_grad: float = 1e-7,
+) -> TrainingHistory:
+    """Minimise the same objective with full-batch LBFGS (strong Wolfe line search).
+
+    Logistic regression's objective is convex, so LBFGS and gradient descent
+    reach the same optimum when both converge. Returns a history with two
+    entries: the start and the end.
+    """
+    X, y = _check_data(model, X, y)
+    weight_decay = _check_weight_decay(weight_decay)
+    max_iter = check_positive_int(max_iter, "max_iter")
+    tolerance_grad = float(check_positive(tolerance_grad, "tolerance_grad"))
+    weights, biases = _split_parameters(model)
+    optimizer = torch.optim.LBFGS(
+        weights + biases,
+        lr=1.0,
+        max_iter=max_iter,
+        tolerance_grad=tolerance_grad,
+        tolerance_change=1e-12,
+        history_size=20,
+        line_search_fn="strong_wolfe",
+    )
+    history = TrainingHistory(lr=1.0, weight_decay=weight_decay, batch_size=None)
+    _record(history, _measure(model, X, y, weight_decay))
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        value = nn.functional.binary_cross_entropy_with_logits(_logits(model, X), y) + _penalty(weights, weight_decay)
+        value.backward()
+        return value
+
+    model.train()
+    with _one_cpu_thread():
+        optimizer.step(closure)
+        _record(history, _measure(model, X, y, weight_decay))
+    return history
