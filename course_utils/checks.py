@@ -962,7 +962,8 @@ def check_mnist_classifier_more(model: Any, X_test: torch.Tensor) -> None:
         out = model(X_test[:256])
     out = _require_tensor(out, "mnist_model(X)")
     _require_shape(out, (min(256, len(X_test)), 10), "mnist_model(X)")
-    rows_sum_to_one = torch.allclose(out.sum(dim=1), torch.ones(out.shape[0]), atol=1e-4)
+    row_sums = out.sum(dim=1)
+    rows_sum_to_one = torch.allclose(row_sums, torch.ones_like(row_sums), atol=1e-4)
     if rows_sum_to_one and bool(((out >= 0) & (out <= 1)).all()):
         raise ExerciseError(
             "mnist_model(X) returns probabilities (each row sums to 1): the model ends with a softmax. "
