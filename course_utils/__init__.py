@@ -8,6 +8,7 @@ The package is organised by what each module does:
 - :mod:`course_utils.models`     -- ``LogisticRegression`` and ``SoftmaxRegression``
 - :mod:`course_utils.data`       -- the data root, the 2-D toy data, MNIST
 - :mod:`course_utils.fetch_data` -- download MNIST ahead of time (``python -m course_utils.fetch_data``)
+- :mod:`course_utils.synthetic`  -- 2-D two-class toy data and a seeded split (``make_two_blobs``, ``train_test_split``)
 - :mod:`course_utils.training`   -- training loops and evaluation
 - :mod:`course_utils.metrics`    -- accuracy and confusion matrices
 - :mod:`course_utils.plotting`   -- the course's figures
