@@ -7,6 +7,7 @@ so notebooks can compose figures and tests can inspect what was drawn
 
 - :mod:`~course_utils.plotting.style`   -- colours and defaults
 - :mod:`~course_utils.plotting.sigmoid` -- lesson 01
+- :mod:`~course_utils.plotting.mnist`   -- lesson 05 (digits, epoch curves, confusion matrix, weights)
 - :mod:`~course_utils.plotting.binary`  -- lesson 04 (2-D points, decision lines, BCE, training curves)
 """
 
@@ -18,6 +19,17 @@ from course_utils.plotting.binary import (
     plot_loss_curve,
     plot_points_2d,
     plot_probability_surface,
+)
+from course_utils.plotting.mnist import (
+    most_confident_mistakes,
+    plot_class_counts,
+    plot_confident_mistakes,
+    plot_confusion_matrix,
+    plot_digit_grid,
+    plot_epoch_history,
+    plot_prediction,
+    plot_probabilities,
+    plot_weight_images,
 )
 from course_utils.plotting.sigmoid import plot_sigmoid, plot_sigmoid_curve, plot_sigmoid_family
 from course_utils.plotting.style import CLASS_COLORS, COLORS, PALETTE, new_axes, use_course_style
@@ -38,4 +50,13 @@ __all__ = [
     "plot_sigmoid_curve",
     "plot_sigmoid_family",
     "use_course_style",
+    "most_confident_mistakes",
+    "plot_class_counts",
+    "plot_confident_mistakes",
+    "plot_confusion_matrix",
+    "plot_digit_grid",
+    "plot_epoch_history",
+    "plot_prediction",
+    "plot_probabilities",
+    "plot_weight_images",
 ]

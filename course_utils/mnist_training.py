@@ -1,0 +1,291 @@
+"""Training softmax regression on MNIST: the course recipe, and the tutorial loop it replaces.
+
+The course recipe (:data:`COURSE_RECIPE`, run by :func:`train_mnist` with its
+defaults) reaches about 92.6% test accuracy in 4 epochs, a second or two on
+a laptop CPU. Three choices make it fast *and* accurate:
+
+1. **Inputs in memory, standardized** (:func:`course_utils.mnist.mnist_tensors`):
+   mini-batches are slices of one tensor, and pixels with mean 0 and
+   standard deviation 1 give the loss a well-conditioned shape.
+2. **Adam** with ``lr = 0.01`` and batches of 256: large, well-scaled steps
+   from the first batch on.
+3. **A learning rate that decays linearly to 0** over the run: big steps
+   early to get close, small steps late to settle into the minimum instead
+   of bouncing around it.
+
+It also runs on **one CPU thread**: each step is a tiny matrix product, so a
+second thread saves almost nothing, while on a shared or busy CPU (Binder, a
+laptop with a browser open) threads that wait for each other can make a run
+ten times slower. The accuracy is the same either way.
+
+:func:`train_on_loader` is the plain loop of the tutorials (any optimizer, a
+``DataLoader``), used by the benchmark's ``tutorial`` recipe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Iterator
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from course_utils.validation import check_positive, check_positive_int, check_tensor
+
+#: The notebook's recipe; :func:`train_mnist` uses these values by default.
+COURSE_RECIPE = {
+    "optimizer": "adam",
+    "lr": 0.01,
+    "batch_size": 256,
+    "num_epochs": 4,
+    "schedule": "linear",
+    "weight_decay": 0.0,
+    "num_threads": 1,
+}
+
+OPTIMIZERS = ("adam", "sgd")
+SCHEDULES = ("linear", "constant")
+
+
+@dataclass
+class History:
+    """Per-epoch metrics of a training run. Accuracies are fractions (0.0 to 1.0).
+
+    ``train_loss`` and ``train_accuracy`` are averages over the epoch's
+    mini-batches; ``test_loss`` and ``test_accuracy`` are measured on the whole
+    test set after the epoch and stay empty when no test set was given;
+    ``lr`` is the learning rate at the start of each epoch.
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> list[int]:
+        """Epoch numbers 1, 2, ... (one per recorded epoch)."""
+        return list(range(1, len(self.train_loss) + 1))
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """The history as a plain dict of lists (e.g. to save as JSON)."""
+        return asdict(self)
+
+
+def _check_pair(X: object, y: object, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    X = check_tensor(X, f"X_{name}")
+    y = check_tensor(y, f"y_{name}")
+    if not torch.is_floating_point(X):
+        raise TypeError(
+            f"X_{name} has dtype {X.dtype}; the model needs float inputs. "
+            "Use course_utils.mnist.mnist_tensors(), which returns normalized float32 images."
+        )
+    if y.dtype != torch.long or y.ndim != 1:
+        raise ValueError(
+            f"y_{name} must hold class indices as a 1-D torch.long tensor (what CrossEntropyLoss expects); "
+            f"got dtype {y.dtype} and shape {tuple(y.shape)}. Use y.long().reshape(-1)."
+        )
+    if len(X) != len(y):
+        raise ValueError(f"X_{name} has {len(X)} rows but y_{name} has {len(y)} labels; they must match.")
+    if len(y) == 0:
+        raise ValueError(f"X_{name} is empty; pass at least one example.")
+    return X, y
+
+
+def minibatches(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    generator: torch.Generator | None = None,
+    shuffle: bool = True,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield ``(X_batch, y_batch)`` slices of in-memory tensors, in a shuffled order.
+
+    The order comes from ``torch.randperm`` with ``generator``, so a seeded
+    generator gives the same batches on every run. The last batch may be smaller.
+    """
+    batch_size = check_positive_int(batch_size, "batch_size")
+    n = len(X)
+    if shuffle:
+        order = torch.randperm(n, generator=generator).to(X.device)
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            # index_select copies whole rows; on the CPU it is about twice as fast as X[idx]
+            yield torch.index_select(X, 0, idx), torch.index_select(y, 0, idx)
+    else:
+        for start in range(0, n, batch_size):
+            yield X[start:start + batch_size], y[start:start + batch_size]
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    loss_fn: nn.Module | None = None,
+    batch_size: int = 10_000,
+) -> tuple[float, float]:
+    """Return ``(mean loss, accuracy)`` of ``model`` on ``(X, y)``; accuracy is a fraction.
+
+    The model is put in ``eval()`` mode and back into the mode it was in.
+    Chunks of ``batch_size`` rows keep the memory small.
+    """
+    X, y = _check_pair(X, y, "eval")
+    loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
+    was_training = model.training
+    model.eval()
+    total_loss, correct = 0.0, 0
+    for X_batch, y_batch in minibatches(X, y, batch_size, shuffle=False):
+        logits = model(X_batch)
+        total_loss += loss_fn(logits, y_batch).item() * len(y_batch)
+        correct += (logits.argmax(dim=1) == y_batch).sum().item()
+    model.train(was_training)
+    return total_loss / len(y), correct / len(y)
+
+
+def make_optimizer(
+    model: nn.Module, name: str = "adam", lr: float = 0.01, weight_decay: float = 0.0
+) -> torch.optim.Optimizer:
+    """``torch.optim.Adam`` (``"adam"``) or plain ``torch.optim.SGD`` (``"sgd"``) over the model's parameters."""
+    check_positive(lr, "lr")
+    if name == "adam":
+        # fused: one kernel updates each parameter (instead of a dozen small operations per step)
+        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
+    if name == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
+    raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}.")
+
+
+def make_schedule(
+    optimizer: torch.optim.Optimizer, name: str, total_steps: int
+) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """``"linear"``: the learning rate falls in a straight line to 0 over ``total_steps``; ``"constant"``: none."""
+    if name == "constant":
+        return None
+    if name == "linear":
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1.0 - step / total_steps))
+    raise ValueError(f"schedule must be one of {SCHEDULES}, got {name!r}.")
+
+
+def train_mnist(
+    model: nn.Module,
+    X_train: torch.Tensor,
+    y_train: torch.Tensor,
+    X_test: torch.Tensor | None = None,
+    y_test: torch.Tensor | None = None,
+    *,
+    num_epochs: int = COURSE_RECIPE["num_epochs"],
+    batch_size: int = COURSE_RECIPE["batch_size"],
+    lr: float = COURSE_RECIPE["lr"],
+    optimizer: str = COURSE_RECIPE["optimizer"],
+    schedule: str = COURSE_RECIPE["schedule"],
+    weight_decay: float = COURSE_RECIPE["weight_decay"],
+    loss_fn: nn.Module | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    num_threads: int | None = COURSE_RECIPE["num_threads"],
+) -> History:
+    """Train ``model`` on in-memory tensors; return the per-epoch :class:`History`.
+
+    With its defaults this is the course recipe (:data:`COURSE_RECIPE`):
+    Adam, ``lr=0.01``, batches of 256 shuffled by a generator seeded with
+    ``seed``, the learning rate decaying linearly to 0 over ``num_epochs``.
+    After every epoch it records the training loss and accuracy, averaged
+    over the epoch's batches as they were trained on (free to compute, but
+    measured while the weights were still changing), and the loss and
+    accuracy on the whole test set, when one is given. ``progress=True`` shows a
+    ``tqdm.auto`` bar (a widget in Jupyter, text in a terminal).
+
+    The model's parameters must already be on the device of ``X_train``.
+    Seed the model's initial weights yourself (``set_seed``) before building it.
+    ``num_threads`` limits PyTorch's CPU threads during training (restored
+    afterwards); ``None`` leaves them as they are.
+    """
+    X_train, y_train = _check_pair(X_train, y_train, "train")
+    has_test = X_test is not None or y_test is not None
+    if has_test:
+        X_test, y_test = _check_pair(X_test, y_test, "test")
+    num_epochs = check_positive_int(num_epochs, "num_epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
+    if num_threads is not None:
+        num_threads = check_positive_int(num_threads, "num_threads")
+
+    opt = make_optimizer(model, optimizer, lr, weight_decay)
+    steps_per_epoch = -(-len(X_train) // batch_size)
+    scheduler = make_schedule(opt, schedule, num_epochs * steps_per_epoch)
+    generator = torch.Generator().manual_seed(seed)
+    history = History()
+
+    previous_threads = torch.get_num_threads()
+    if num_threads is not None:
+        torch.set_num_threads(num_threads)
+    bar = tqdm(total=num_epochs * steps_per_epoch, desc="training", unit="batch", disable=not progress)
+    try:
+        model.train()
+        for _ in range(num_epochs):
+            history.lr.append(opt.param_groups[0]["lr"])
+            loss_sum = torch.zeros((), device=X_train.device)
+            correct = torch.zeros((), dtype=torch.long, device=X_train.device)
+            for X_batch, y_batch in minibatches(X_train, y_train, batch_size, generator):
+                logits = model(X_batch)
+                loss = loss_fn(logits, y_batch)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                if scheduler is not None:
+                    scheduler.step()
+                with torch.no_grad():  # running totals, kept on the device: no sync per batch
+                    loss_sum += loss.detach() * len(y_batch)
+                    correct += (logits.argmax(dim=1) == y_batch).sum()
+                bar.update(1)
+            train_loss, train_acc = loss_sum.item() / len(y_train), correct.item() / len(y_train)
+            history.train_loss.append(train_loss)
+            history.train_accuracy.append(train_acc)
+            postfix = {"train_acc": f"{train_acc:.4f}"}
+            if has_test:
+                test_loss, test_acc = evaluate(model, X_test, y_test, loss_fn)
+                history.test_loss.append(test_loss)
+                history.test_accuracy.append(test_acc)
+                postfix["test_acc"] = f"{test_acc:.4f}"
+            bar.set_postfix(postfix)
+    finally:
+        bar.close()
+        torch.set_num_threads(previous_threads)
+    return history
+
+
+def train_on_loader(
+    model: nn.Module,
+    loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    optimizer: torch.optim.Optimizer,
+    num_epochs: int,
+    loss_fn: nn.Module | None = None,
+    device: torch.device | str | None = None,
+    progress: bool = False,
+) -> list[float]:
+    """The tutorials' loop: for each epoch, for each ``(images, labels)`` batch of ``loader``, one step.
+
+    Returns the mean training loss of each epoch (averaged over batches).
+    Batches are moved to ``device`` (the model's device when ``None``).
+    """
+    num_epochs = check_positive_int(num_epochs, "num_epochs")
+    loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
+    if device is None:
+        device = next(model.parameters()).device
+    losses = []
+    model.train()
+    for _ in tqdm(range(num_epochs), desc="training", unit="epoch", disable=not progress):
+        total, batches = 0.0, 0
+        for images, labels in loader:
+            images, labels = images.to(device), labels.to(device)
+            loss = loss_fn(model(images), labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / max(batches, 1))
+    return losses
