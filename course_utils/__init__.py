@@ -6,7 +6,7 @@ The package is organised by what each module does:
 - :mod:`course_utils.devices`    -- pick the CPU or a GPU (``get_device``)
 - :mod:`course_utils.validation` -- input checks with messages that say how to fix things
 - :mod:`course_utils.models`     -- ``LogisticRegression`` and ``SoftmaxRegression``
-- :mod:`course_utils.data`       -- the data root, the 2-D toy data, MNIST
+- :mod:`course_utils.data`       -- the data root and MNIST
 - :mod:`course_utils.fetch_data` -- download MNIST ahead of time (``python -m course_utils.fetch_data``)
 - :mod:`course_utils.synthetic`  -- 2-D two-class toy data and a seeded split (``make_two_blobs``, ``train_test_split``)
 - :mod:`course_utils.training`   -- training loops and evaluation

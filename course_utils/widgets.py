@@ -42,7 +42,7 @@ def sigmoid_explorer(w: float = 1.0, b: float = 0.0, show: bool = True) -> widge
             fig, ax = plt.subplots(figsize=(6.4, 3.6))
             plot_sigmoid_curve(1.0, 0.0, ax=ax, color="0.6", ls="--", label=r"$\sigma(x)$")
             plot_sigmoid_curve(w_slider.value, b_slider.value, ax=ax, color=COLORS["blue"])
-            crossing = "none (w = 0)" if w_slider.value == 0 else f"x = {-b_slider.value / w_slider.value:.2f}"
+            crossing = "none (w = 0)" if w_slider.value == 0 else f"x = {-b_slider.value / w_slider.value + 0.0:.2f}"
             ax.axhline(0.5, color=COLORS["black"], ls=":", lw=1)
             ax.set_title(f"sigma(w x + b): 0.5 crossing at {crossing}")
             ax.legend(loc="upper left", fontsize="small")
