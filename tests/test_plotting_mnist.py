@@ -73,7 +73,8 @@ def test_epoch_history_plots_every_series_in_percent():
                       test_loss=[0.55, 0.35], test_accuracy=[0.89, 0.915], lr=[0.01, 0.005])
     fig = plot_epoch_history(history)
     ax_loss, ax_acc = fig.axes
-    assert [line.get_label() for line in ax_loss.lines] == ["train", "test"]
+    assert [line.get_label() for line in ax_loss.lines] == ["train (mean over the epoch's batches)",
+                                                            "test (after the epoch)"]
     np.testing.assert_allclose(ax_loss.lines[1].get_ydata(), [0.55, 0.35])
     np.testing.assert_allclose(ax_acc.lines[0].get_ydata(), [90.0, 92.0])
     np.testing.assert_array_equal(ax_acc.lines[0].get_xdata(), [1, 2])

@@ -120,11 +120,13 @@ def plot_epoch_history(history: object, title: str = "Training history") -> plt.
         raise ValueError(f"history needs non-empty 'train_loss' and 'train_accuracy' lists; missing {missing or 'values'}.")
     epochs = list(range(1, len(h["train_loss"]) + 1))
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
-    for split, color, marker in (("train", COLORS["blue"], "o"), ("test", COLORS["vermillion"], "s")):
+    series = (("train", "train (mean over the epoch's batches)", COLORS["blue"], "o"),
+              ("test", "test (after the epoch)", COLORS["vermillion"], "s"))
+    for split, label, color, marker in series:
         if h.get(f"{split}_loss"):
-            ax_loss.plot(epochs, h[f"{split}_loss"], marker=marker, color=color, label=split)
+            ax_loss.plot(epochs, h[f"{split}_loss"], marker=marker, color=color, label=label)
         if h.get(f"{split}_accuracy"):
-            ax_acc.plot(epochs, [100 * a for a in h[f"{split}_accuracy"]], marker=marker, color=color, label=split)
+            ax_acc.plot(epochs, [100 * a for a in h[f"{split}_accuracy"]], marker=marker, color=color, label=label)
     ax_loss.set_title("Cross-entropy loss per epoch")
     ax_loss.set_ylabel("mean loss")
     ax_acc.set_title("Accuracy per epoch")
