@@ -65,9 +65,9 @@ def images_to_tensor(
 
     Pixels are scaled to [0, 1] (as ``ToTensor()`` does) and, with
     ``normalize=True``, standardized with the *training* mean and standard
-    deviation: ``(x / 255 - MNIST_MEAN) / MNIST_STD``. After the division the
-    work is done in place on one float tensor, so the peak memory is the
-    ``uint8`` input plus one float copy.
+    deviation: ``(x / 255 - MNIST_MEAN) / MNIST_STD``. The work is done in
+    place on one float tensor, so the peak memory is the ``uint8`` input plus
+    one float copy.
     """
     if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.ndim != 3:
         got = f"{type(images).__name__} {getattr(images, 'dtype', '')} {tuple(getattr(images, 'shape', ()))}"
@@ -75,7 +75,9 @@ def images_to_tensor(
             "images must be a uint8 tensor shaped (N, height, width), like dataset.data of "
             f"torchvision's MNIST; got {got.strip()}."
         )
-    X = images.to(device=device).div(255.0).unsqueeze(1)  # uint8 / 255 gives float32, as ToTensor() does
+    # Convert first, then divide in place: ``images.div(255)`` would hold a hidden float copy as well.
+    X = images.to(device=device).to(torch.float32).unsqueeze(1)
+    X.div_(255.0)  # as ToTensor() does
     if normalize:
         X.sub_(MNIST_MEAN).div_(MNIST_STD)
     return X
