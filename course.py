@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One entry point for learners, instructors and maintainers (standard library only).
 
-    python3 course.py lab       # install the course in .venv and open JupyterLab
+    python3 course.py lab       # install the course in .venv and open JupyterLab (student version of lesson 01)
     python3 course.py test      # install the test tools in .venv and run the whole test suite
     python3 course.py execute   # maintainers: re-run every notebook in place, saving outputs
     python3 course.py bench     # the MNIST benchmark (course_utils.bench)
@@ -66,7 +66,7 @@ def cmd_lab(args: list[str]) -> None:
     ensure_venv("")
     extra = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # e.g. in a container
     run([BIN / "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", *extra,
-         str(Path("notebooks") / "01_logistic_function.ipynb"), *args])
+         str(Path("student") / "01_logistic_function.ipynb"), *args])
 
 
 def cmd_test(args: list[str]) -> None:

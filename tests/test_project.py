@@ -53,9 +53,14 @@ def test_test_command_runs_strict_nbval_on_every_lesson():
 
 def test_every_lesson_exists_in_order():
     found = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    present = [name for name in LESSONS if name in found]
-    assert found == present, f"unexpected notebooks: {sorted(set(found) - set(LESSONS))}"
-    assert present[:3] == LESSONS[:3]
+    assert found == LESSONS
+    assert sorted(p.stem for p in (REPO / "student").glob("[0-9][0-9]_*.ipynb")) == LESSONS
+
+
+def test_lab_opens_the_student_version_of_lesson_01():
+    source = (REPO / "course.py").read_text()
+    assert 'Path("student") / "01_logistic_function.ipynb"' in source
+    assert (REPO / "student" / "01_logistic_function.ipynb").exists()
 
 
 def _notebooks() -> list[Path]:
