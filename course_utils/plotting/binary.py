@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Callable, Literal, Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
@@ -20,7 +19,7 @@ from matplotlib.lines import Line2D
 from torch import nn
 
 from course_utils.plotting.style import CLASS_COLORS, COLORS, PALETTE, new_axes
-from course_utils.validation import check_binary_targets, check_float_features, check_tensor
+from course_utils.validation import check_binary_targets, check_float_features
 
 #: Class 0 blue, through white at p = 0.5, to class 1 vermillion (colour-blind safe).
 PROBABILITY_CMAP = LinearSegmentedColormap.from_list(
