@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,26 @@ def test_bad_options_are_refused(argv, message, capsys):
 
 def test_memory_helpers_report_megabytes():
     assert 1 < bench.current_rss_mb() <= bench.max_rss_mb() * 1.01 + 1
+
+
+def test_peak_memory_sees_an_allocation_inside_the_block():
+    import torch
+
+    from course_utils.bench import PeakMemory, current_rss_mb
+
+    with PeakMemory() as memory:
+        before = current_rss_mb()
+        block = torch.ones(50 * 2**20 // 4)  # 50 MiB, touched
+        time.sleep(0.02)
+        del block
+    assert memory.peak_mb >= before + 40
+
+
+def test_repeat_must_be_positive():
+    from course_utils.bench import parse_args, run_recipe
+
+    with pytest.raises(ValueError, match="repeat must be a positive integer"):
+        run_recipe("course", subset=100, epochs=1, repeat=0)
+    with pytest.raises(SystemExit):
+        parse_args(["--repeat", "0"])
+    assert parse_args([]).repeat == 3 and not parse_args([]).isolate
