@@ -8,6 +8,8 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
+from course_utils.metrics import accuracy
+
 
 class ExerciseError(AssertionError):
     """A graded exercise is not right yet; the message says what is wrong and how to fix it.
@@ -205,6 +207,5 @@ def _accuracy_of(model: nn.Module, X: torch.Tensor, y: torch.Tensor, name: str, 
     if binary:
         if logits.shape not in ((X.shape[0], 1), (X.shape[0],)):
             raise ExerciseError(f"{name}(X) has shape {tuple(logits.shape)}; it should give one logit per row, ({X.shape[0]}, 1).")
-        predicted = (logits.reshape(-1) >= 0).long()
-        return (predicted == y.reshape(-1).long()).float().mean().item()
-    return (logits.argmax(dim=1) == y.reshape(-1)).float().mean().item()
+        return accuracy((logits.reshape(-1) >= 0).long(), y)
+    return accuracy(logits.argmax(dim=1), y)

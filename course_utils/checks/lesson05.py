@@ -21,6 +21,7 @@ from course_utils.checks.common import (
     _require_shape,
     _require_tensor,
 )
+from course_utils.metrics import accuracy
 
 
 def _check_log_softmax_on(my_log_softmax: Callable, logits: torch.Tensor, label: str) -> None:
@@ -66,7 +67,7 @@ def _check_accuracy_on(my_accuracy: Callable, logits: torch.Tensor, labels: torc
     if isinstance(out, bool) or not isinstance(out, (int, float)):
         hint = " Did you forget the `return` statement?" if out is None else ""
         raise ExerciseError(f"{call} should return a number between 0 and 1; got {type(out).__name__}.{hint}")
-    expected = (logits.argmax(dim=1) == labels).float().mean().item()
+    expected = accuracy(logits.argmax(dim=1), labels)
     if math.isclose(out, 100 * expected, abs_tol=1e-4) and expected > 0.01:
         raise ExerciseError(f"{call} returned {out:.4f}, a percentage; return a fraction between 0 and 1 ({expected:.4f}).")
     if not math.isclose(out, expected, abs_tol=1e-6):
