@@ -76,7 +76,7 @@ c.GenerateAssignment.preprocessors = [
     nbgp.CheckCellMetadata,
 ]
 
-# Autograding runs every cell of a lesson, training included (lesson 05 trains
+# Autograding runs every cell of a lesson, training included (lesson 07 trains
 # on MNIST): allow each cell up to 10 minutes, as the notebook tests do.
 # A submission stuck in an endless loop is interrupted after this time; its
 # remaining cells still run and the other submissions are graded as usual.

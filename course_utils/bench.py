@@ -7,7 +7,7 @@ rows). The recipes, all on the same MNIST files:
     The usual tutorial: a ``DataLoader`` applying ``ToTensor()`` to each image,
     batches of 100, plain SGD with ``lr=0.001``, 5 epochs, no normalization.
 ``course``
-    Lesson 05's recipe, through the same functions the notebook calls:
+    Lesson 07's recipe, through the same functions the notebook calls:
     :func:`course_utils.mnist.images_to_tensor` and
     :func:`course_utils.mnist_training.train_mnist` with its defaults.
 ``sklearn``

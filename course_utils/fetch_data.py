@@ -1,7 +1,7 @@
 """Download MNIST into the course's data root ahead of time.
 
 Binder's ``postBuild`` runs this once, at build time, so that learners do
-not wait for a download in lesson 05::
+not wait for a download in lesson 07::
 
     python -m course_utils.fetch_data            # into the data root (COURSE_DATA_DIR, else data/)
     python -m course_utils.fetch_data --root DIR # somewhere else

@@ -11,11 +11,11 @@ What it writes:
 
 - ``logistic_unit.svg``      inputs x1..xn, weights, sum + bias, sigmoid, probability
 - ``softmax_regression.svg`` 784 inputs, 10 outputs, softmax
-- ``thumb_01.png`` ... ``thumb_05.png``: one small picture per lesson for the README,
+- ``thumb_01.png`` ... ``thumb_07.png``: one small picture per lesson for the README,
   drawn with the same ``course_utils.plotting`` functions the lessons use.
 
 The same inputs give the same bytes: the SVG hash salt is fixed and no date or
-software version is written into the files. Thumbnail 05 needs MNIST (found
+software version is written into the files. Thumbnail 07 needs MNIST (found
 through ``COURSE_DATA_DIR`` or ``data/``, see ``course_utils.data``).
 """
 
@@ -268,8 +268,8 @@ def thumb_04() -> plt.Figure:
     return fig
 
 
-def thumb_05() -> plt.Figure:
-    """Lesson 05: the first twelve MNIST test digits with their labels (needs MNIST, see course_utils.data)."""
+def thumb_07() -> plt.Figure:
+    """Lesson 07: the first twelve MNIST test digits with their labels (needs MNIST, see course_utils.data)."""
     from course_utils.data import load_mnist
     from course_utils.plotting.mnist import plot_digit_grid
 
@@ -292,7 +292,7 @@ THUMBNAILS: dict[str, Callable[[], plt.Figure]] = {
     "thumb_02.png": thumb_02,
     "thumb_03.png": thumb_03,
     "thumb_04.png": thumb_04,
-    "thumb_05.png": thumb_05,
+    "thumb_07.png": thumb_07,
 }
 
 

@@ -60,7 +60,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-dev-shm-usage",
 ]
-#: Seconds a lesson may take to run all its cells (lesson 05 trains on MNIST; the CI box is slow).
+#: Seconds a lesson may take to run all its cells (lesson 07 trains on MNIST; the CI box is slow).
 RUN_ALL_TIMEOUT_S = 240
 SERVER_START_TIMEOUT_S = 90
 

@@ -47,13 +47,13 @@ _spec.loader.exec_module(student_versions)
 LESSONS = [p.stem for p in student_versions.lessons()]
 
 #: Lessons submitted with exactly one exercise wrong: (answer cell id, the wrong body).
-#: A function to write (01, 04) and a number to reach (05); each wrong answer fails its own
+#: A function to write (01, 04) and a number to reach (07); each wrong answer fails its own
 #: check without breaking the other exercises. (test_checks.py covers wrong answers for every check.)
 WRONG_ANSWERS = {
     # passes the visible check, fails the hidden one (1 - sigma(z) rounds to 0 in the tails)
     "01_logistic_function": ("ex2-answer", "return torch.sigmoid(z) * (1 - torch.sigmoid(z))"),
     "04_training_bce": ("ex1-answer", "return torch.zeros_like(weight), torch.zeros_like(bias)"),
-    "05_softmax_mnist": ("ex3-answer", "mnist_model = SoftmaxRegression().to(device)  # built but never trained"),
+    "07_softmax_mnist": ("ex3-answer", "mnist_model = SoftmaxRegression().to(device)  # built but never trained"),
 }
 
 #: The per-cell timeout for batch "b": several times the slowest lesson-01 exercise cell (the

@@ -1,4 +1,4 @@
-"""The course recipe (course_utils.mnist_training) and the metrics lesson 05 looks inside with."""
+"""The course recipe (course_utils.mnist_training) and the metrics lesson 07 looks inside with."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Figures of lesson 05 (course_utils.plotting.mnist): what is drawn, not the pixels."""
+"""Figures of lesson 07 (course_utils.plotting.mnist): what is drawn, not the pixels."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ LESSONS = [
     "02_nn_sequential",
     "03_custom_module",
     "04_training_bce",
-    "05_softmax_mnist",
+    "07_softmax_mnist",
 ]
 
 

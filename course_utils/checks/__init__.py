@@ -18,7 +18,7 @@ their own seeded generators.
 
 The package mirrors the course: :mod:`~course_utils.checks.common` holds
 :class:`ExerciseError` and the small self-explaining assertions; the modules
-``lesson01`` to ``lesson05`` hold each lesson's checks, all re-exported here.
+``lesson01`` to ``lesson07`` hold each lesson's checks, all re-exported here.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ from course_utils.checks.lesson04 import (
     check_trained_classifier,
     check_trained_classifier_generalizes,
 )
-from course_utils.checks.lesson05 import (
+from course_utils.checks.lesson07 import (
     check_mnist_classifier,
     check_mnist_classifier_more,
     check_my_accuracy,
@@ -100,7 +100,7 @@ __all__ = [
     "check_trained_classifier_generalizes",
     "check_predict_point",
     "check_predict_point_more",
-    # lesson 05
+    # lesson 07
     "check_my_log_softmax",
     "check_my_log_softmax_extremes",
     "check_my_accuracy",

@@ -7,7 +7,7 @@ so notebooks can compose figures and tests can inspect what was drawn
 
 - :mod:`~course_utils.plotting.style`   -- colours and defaults
 - :mod:`~course_utils.plotting.sigmoid` -- lesson 01
-- :mod:`~course_utils.plotting.mnist`   -- lesson 05 (digits, epoch curves, confusion matrix, weights)
+- :mod:`~course_utils.plotting.mnist`   -- lesson 07 (digits, epoch curves, confusion matrix, weights)
 - :mod:`~course_utils.plotting.binary`  -- lesson 04 (2-D points, decision lines, BCE, training curves)
 """
 

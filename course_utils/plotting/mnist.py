@@ -1,4 +1,4 @@
-"""Figures of lesson 05: MNIST digits, training curves and what softmax regression learned."""
+"""Figures of lesson 07: MNIST digits, training curves and what softmax regression learned."""
 
 from __future__ import annotations
 

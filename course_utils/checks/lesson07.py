@@ -1,4 +1,4 @@
-"""Checks for the graded exercises of lesson 05: softmax regression on MNIST."""
+"""Checks for the graded exercises of lesson 07: softmax regression on MNIST."""
 
 from __future__ import annotations
 
