@@ -84,7 +84,7 @@ def cmd_execute(args: list[str]) -> None:
 
 
 def cmd_bench(args: list[str]) -> None:
-    ensure_venv("bench")
+    ensure_venv("")
     run([PYTHON, "-m", "course_utils.bench", *args])
 
 
