@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Callable, Sequence
 
 import torch
@@ -56,8 +57,107 @@ def _require_callable(obj: Any, name: str) -> None:
         )
 
 
+# --------------------------------------------------------------------------
+# Common attempts: a PyTorch error raised inside the learner's code, and what
+# to write instead. Each pattern matches the real message of torch 2.x (see
+# tests/test_check_hints.py, which produces every one of them).
+# --------------------------------------------------------------------------
+
+_MATMUL_SHAPES = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)")
+_BROADCAST = re.compile(
+    r"The size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\) at non-singleton dimension (\d+)"
+)
+
+
+def _matmul_hint(match: re.Match) -> str:
+    rows, inner, other_rows, cols = (int(g) for g in match.groups())
+    if inner == cols and inner != other_rows:
+        return (f"In `A @ B` the columns of A must equal the rows of B, but A is ({rows}, {inner}) and B is "
+                f"({other_rows}, {cols}). A weight stored like nn.Linear's, shaped (out_features, in_features), "
+                "must be transposed: write `X @ weight.T`, not `X @ weight`.")
+    return (f"In `A @ B` the columns of A must equal the rows of B, but A is ({rows}, {inner}) and B is "
+            f"({other_rows}, {cols}). If A is the input X of a layer nn.Linear({other_rows}, ...), X has "
+            f"{inner} feature(s) per row but the layer expects {other_rows}: check X.shape "
+            "(a flat vector needs .reshape(-1, 1)) or build the layer for the right number of features.")
+
+
+def _broadcast_hint(match: re.Match) -> str:
+    size_a, size_b, dim = (int(g) for g in match.groups())
+    if dim >= 1:
+        return (f"Two tensors of incompatible shapes meet in an element-wise operation (sizes {size_a} and "
+                f"{size_b} at dimension {dim}). A reduction over a dimension (`.sum(dim=1)`, `.max(dim=1)`, "
+                "`.logsumexp(dim=1)`, `.mean(dim=1)`) drops that dimension, so its result no longer lines up "
+                "with the rows; keep it with `keepdim=True`, e.g. `Z - Z.logsumexp(dim=1, keepdim=True)`.")
+    return (f"Two tensors of incompatible shapes meet in an element-wise operation (sizes {size_a} and "
+            f"{size_b} at dimension {dim}). Print the shapes of both operands; reshape one of them "
+            "(for a column, `.reshape(-1, 1)`) so that they match.")
+
+
+_NAMEDTUPLE_HINT = (
+    "`.max(dim=...)` and `.min(dim=...)` return a pair (values, indices), not a tensor: take "
+    "`.values` (e.g. `Z.max(dim=1, keepdim=True).values`), or `.indices` for the positions "
+    "(the same as `.argmax(dim=...)`)."
+)
+
+_HINTS: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
+    (re.compile(r"Boolean value of Tensor with more than one (value|element) is ambiguous"), lambda m: (
+        "Python's `max`, `min`, `if`, `and`, `or` and `not` need one True/False, but a comparison of "
+        "tensors gives one per entry. Use the element-wise torch functions instead: `torch.maximum(a, b)`, "
+        "`torch.minimum(a, b)`, `torch.clamp(z, min=0)` or `torch.where(condition, a, b)`; `z.max()` "
+        "for the largest entry; `&` and `|` for element-wise and/or.")),
+    (re.compile(r"torch\.return_types\.(max|min)"), lambda m: _NAMEDTUPLE_HINT),
+    (re.compile(r"can only concatenate tuple \(not"), lambda m: (
+        "A pair (values, indices) was added to a number. " + _NAMEDTUPLE_HINT)),
+    (_BROADCAST, _broadcast_hint),
+    (re.compile(r"mean\(\): could not infer output dtype.*Got: (Bool|Long|Int|Short|Byte|Char)", re.S), lambda m: (
+        f"`.mean()` needs floats, but this tensor has dtype {m.group(1)} (a comparison such as "
+        "`pred == y` gives Bool). Convert first: `(pred == y).float().mean()`; then `.item()` "
+        "gives a Python float.")),
+    (re.compile(r"fill_ only supports 0-dimension value tensor|fill_\(\) received an invalid combination"), lambda m: (
+        "`fill_` writes ONE number into every entry. To write several values, use `copy_` with a tensor "
+        "of the parameter's shape, inside `with torch.no_grad():`, e.g. "
+        "`layer.weight.copy_(torch.tensor([[2.0, -1.0]]))`.")),
+    (_MATMUL_SHAPES, _matmul_hint),
+    (re.compile(r"a (view of a )?leaf Variable that requires grad is being used in an in-place operation"), lambda m: (
+        "This tensor requires gradients (a parameter, or an input given with requires_grad=True), so "
+        "autograd forbids changing it in place (`fill_`, `copy_`, `+=`, `w[0] = ...`). To set a parameter, "
+        "do it inside `with torch.no_grad():`, e.g. `with torch.no_grad(): layer.weight.fill_(3.0)`; "
+        "to transform an input, compute a new tensor (`-z`, not `z.neg_()`).")),
+    (re.compile(r"mat1 and mat2 must have the same dtype, but got (\w+) and (\w+)"), lambda m: (
+        "The input and the weights must have the same dtype; the weights are float32 (Float). Convert the "
+        "input with `.float()`, or create it with `dtype=torch.float32`.")),
+    (re.compile(r"a Tensor with (\d+) elements cannot be converted to Scalar"), lambda m: (
+        f"`.item()` (and `float(...)`) turn a ONE-element tensor into a Python number, but this one has "
+        f"{m.group(1)} elements. Reduce it first (e.g. `.mean()`, `.sum()`), or index the entry you mean.")),
+)
+
+
+def _hint_for(err: BaseException) -> str:
+    """What to write instead, for a PyTorch error that a common wrong attempt raises; "" when none applies."""
+    text = str(err)
+    for pattern, hint in _HINTS:
+        match = pattern.search(text)
+        if match:
+            return hint(match)
+    return ""
+
+
+def _raised(call: str, err: BaseException) -> ExerciseError:
+    """The :class:`ExerciseError` for ``call`` raising ``err``: the original error, then a hint when one applies."""
+    hint = _hint_for(err)
+    text = f"{call} raised {type(err).__name__}: {err}"
+    return ExerciseError(f"{text}\nHint: {hint}" if hint else text)
+
+
 def _call(fn: Callable[..., Any], name: str, call: str, *args: Any, **kwargs: Any) -> Any:
-    """Call the learner's ``fn``; turn any error into an :class:`ExerciseError` with a hint."""
+    """Call the learner's ``fn``; turn any error into an :class:`ExerciseError` with a hint.
+
+    The message keeps the original error (type and text) and, when the error is
+    one that a common attempt raises (Python's ``max`` on a tensor, ``.max(dim=...)``
+    without ``.values``, a missing ``keepdim``, ``.mean()`` of a bool tensor,
+    ``fill_`` with a vector, ``X @ weight`` without ``.T``, an in-place change of a
+    parameter outside ``torch.no_grad()``, ...), adds what to write instead.
+    """
     __tracebackhide__ = True
     try:
         return fn(*args, **kwargs)
@@ -69,7 +169,7 @@ def _call(fn: Callable[..., Any], name: str, call: str, *args: Any, **kwargs: An
     except ExerciseError:
         raise
     except Exception as err:  # noqa: BLE001 - any error in learner code becomes a hint
-        raise ExerciseError(f"{call} raised {type(err).__name__}: {err}") from err
+        raise _raised(call, err) from err
 
 
 def _require_tensor(out: Any, call: str) -> torch.Tensor:
@@ -202,7 +302,7 @@ def _accuracy_of(model: nn.Module, X: torch.Tensor, y: torch.Tensor, name: str, 
         with torch.no_grad():
             logits = model(X)
     except Exception as err:  # noqa: BLE001
-        raise ExerciseError(f"{name}(X) raised {type(err).__name__}: {err}") from err
+        raise _raised(f"{name}(X)", err) from err
     logits = _require_tensor(logits, f"{name}(X)")
     if binary:
         if logits.shape not in ((X.shape[0], 1), (X.shape[0],)):
