@@ -12,7 +12,8 @@ rows). The recipes, all on the same MNIST files:
     :func:`course_utils.mnist_training.train_mnist` with its defaults.
 ``sklearn``
     ``sklearn.linear_model.LogisticRegression()`` with its defaults on pixels
-    scaled to [0, 1] (needs the optional ``bench`` extra: ``pip install -e ".[bench]"``).
+    scaled to [0, 1]. scikit-learn is one of the course's dependencies (``pyproject.toml``);
+    in an environment without it the row is skipped with a note.
 
 What is measured
     ``train_seconds``: wall-clock time from the loaded ``uint8`` dataset to a
@@ -61,7 +62,8 @@ RECIPES = ("tutorial", "course", "sklearn")
 JSON_KEYS = ("recipe", "test_accuracy", "train_seconds", "peak_mb")
 SKLEARN_MISSING = (
     "scikit-learn is not installed, so the sklearn row is skipped; "
-    'install the optional extra with: pip install -e ".[bench]"'
+    "it is one of the course's dependencies: reinstall them with `python3 course.py lab` "
+    '(or `pip install -e .` from the repository root)'
 )
 
 

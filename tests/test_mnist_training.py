@@ -19,8 +19,10 @@ from course_utils.mnist_training import (
     make_optimizer,
     make_schedule,
     minibatches,
+    mnist_splits,
     train_mnist,
     train_on_loader,
+    validation_split,
 )
 from course_utils.models import SoftmaxRegression
 
@@ -31,7 +33,7 @@ needs_mnist = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def mnist_subset():
-    """5,000 training and 2,000 test images, normalized."""
+    """5,000 training images, and 2,000 test images used as the held-out set, normalized."""
     if not mnist_files_present():
         pytest.skip("MNIST is not in the data root; set COURSE_DATA_DIR")
     from course_utils.mnist import mnist_tensors
@@ -87,29 +89,60 @@ def test_evaluate_rejects_float_labels():
         evaluate(SoftmaxRegression(), torch.zeros(3, 784), torch.zeros(3))
 
 
+# --- the validation split ---------------------------------------------------------------------
+
+def test_validation_split_is_seeded_disjoint_and_complete():
+    train_idx, val_idx = validation_split(100, n_val=20, seed=0)
+    assert len(train_idx) == 80 and len(val_idx) == 20
+    assert sorted(torch.cat([train_idx, val_idx]).tolist()) == list(range(100))
+    again, _ = validation_split(100, n_val=20, seed=0)
+    other, _ = validation_split(100, n_val=20, seed=1)
+    assert torch.equal(train_idx, again) and not torch.equal(train_idx, other)
+    assert not torch.equal(val_idx, torch.arange(80, 100)), "the split should be random, not the last rows"
+
+
+@pytest.mark.parametrize("n, n_val, match", [(10, 10, "n_val < n"), (10, 0, "n_val"), (0, 1, "n")])
+def test_validation_split_rejects_impossible_sizes(n, n_val, match):
+    with pytest.raises(ValueError, match=match):
+        validation_split(n, n_val=n_val)
+
+
+@needs_mnist
+def test_mnist_splits_match_the_full_tensors():
+    from course_utils.mnist import mnist_tensors
+
+    X_train, y_train, X_val, y_val, X_test, y_test = mnist_splits(n_val=5_000, seed=0)
+    assert X_train.shape == (55_000, 1, 28, 28) and X_val.shape == (5_000, 1, 28, 28)
+    assert X_test.shape == (10_000, 1, 28, 28) and y_train.dtype == y_val.dtype == torch.long
+    X_full, y_full = mnist_tensors(train=True)
+    train_idx, val_idx = validation_split(60_000, 5_000, 0)
+    assert torch.equal(X_train, X_full[train_idx]) and torch.equal(y_val, y_full[val_idx])
+    assert torch.equal(y_test, mnist_tensors(train=False)[1])
+
+
 # --- training -----------------------------------------------------------------------------------
 
 @needs_mnist
 def test_short_run_on_a_subset_reaches_85_percent(mnist_subset):
-    """3 epochs of the course recipe on 5,000 images: at least 85% on 2,000 test images (we measured 87.4%)."""
-    X_train, y_train, X_test, y_test = mnist_subset
+    """3 epochs of the course recipe on 5,000 images: at least 85% on 2,000 held-out images (we measured 87.4%)."""
+    X_train, y_train, X_val, y_val = mnist_subset
     set_seed(0)
     model = SoftmaxRegression()
-    history = train_mnist(model, X_train, y_train, X_test, y_test, num_epochs=3, progress=False)
-    assert len(history.train_loss) == len(history.test_accuracy) == len(history.lr) == 3
+    history = train_mnist(model, X_train, y_train, X_val, y_val, num_epochs=3, progress=False)
+    assert len(history.train_loss) == len(history.val_accuracy) == len(history.lr) == 3
     assert history.epochs == [1, 2, 3]
-    assert history.test_accuracy[-1] >= 0.85
+    assert history.val_accuracy[-1] >= 0.85
     assert history.train_loss[-1] < history.train_loss[0]
 
 
 @needs_mnist
 def test_training_is_bit_reproducible(mnist_subset):
-    X_train, y_train, X_test, y_test = mnist_subset
+    X_train, y_train, X_val, y_val = mnist_subset
     runs = []
     for _ in range(2):
         set_seed(0)
         model = SoftmaxRegression()
-        runs.append((train_mnist(model, X_train, y_train, X_test, y_test, num_epochs=1, progress=False), model))
+        runs.append((train_mnist(model, X_train, y_train, X_val, y_val, num_epochs=1, progress=False), model))
     assert runs[0][0].as_dict() == runs[1][0].as_dict()
     assert torch.equal(runs[0][1].linear.weight, runs[1][1].linear.weight)
 
@@ -119,7 +152,7 @@ def test_learning_rate_decays_linearly_to_zero():
     set_seed(0)
     history = train_mnist(SoftmaxRegression(), X, y, num_epochs=4, batch_size=25, lr=0.02, progress=False)
     assert history.lr == pytest.approx([0.02, 0.015, 0.01, 0.005])
-    assert history.test_loss == [] and history.test_accuracy == []
+    assert history.val_loss == [] and history.val_accuracy == []
     constant = train_mnist(SoftmaxRegression(), X, y, num_epochs=3, batch_size=25, lr=0.02,
                            schedule="constant", progress=False)
     assert constant.lr == pytest.approx([0.02] * 3)
@@ -207,7 +240,7 @@ def test_train_on_loader_lowers_the_loss():
 
 def test_history_as_dict():
     h = History(train_loss=[1.0], train_accuracy=[0.5], lr=[0.1])
-    assert h.as_dict() == {"train_loss": [1.0], "train_accuracy": [0.5], "test_loss": [], "test_accuracy": [],
+    assert h.as_dict() == {"train_loss": [1.0], "train_accuracy": [0.5], "val_loss": [], "val_accuracy": [],
                            "lr": [0.1]}
 
 

@@ -70,11 +70,11 @@ def test_class_counts_bars_equal_bincount():
 
 def test_epoch_history_plots_every_series_in_percent():
     history = History(train_loss=[0.5, 0.3], train_accuracy=[0.9, 0.92],
-                      test_loss=[0.55, 0.35], test_accuracy=[0.89, 0.915], lr=[0.01, 0.005])
+                      val_loss=[0.55, 0.35], val_accuracy=[0.89, 0.915], lr=[0.01, 0.005])
     fig = plot_epoch_history(history)
     ax_loss, ax_acc = fig.axes
     assert [line.get_label() for line in ax_loss.lines] == ["train (mean over the epoch's batches)",
-                                                            "test (after the epoch)"]
+                                                            "validation (after the epoch)"]
     np.testing.assert_allclose(ax_loss.lines[1].get_ydata(), [0.55, 0.35])
     np.testing.assert_allclose(ax_acc.lines[0].get_ydata(), [90.0, 92.0])
     np.testing.assert_array_equal(ax_acc.lines[0].get_xdata(), [1, 2])
@@ -85,6 +85,8 @@ def test_epoch_history_plots_every_series_in_percent():
 def test_epoch_history_without_test_and_from_a_dict():
     fig = plot_epoch_history({"train_loss": [1.0, 0.5, 0.4], "train_accuracy": [0.5, 0.8, 0.85]})
     assert [len(ax.lines) for ax in fig.axes] == [1, 1]
+    fig = plot_epoch_history({"train_loss": [1.0], "train_accuracy": [0.5], "test_loss": [0.9], "test_accuracy": [0.6]})
+    assert fig.axes[1].lines[1].get_label() == "test (after the epoch)"
     with pytest.raises(ValueError, match="train_loss"):
         plot_epoch_history({"train_accuracy": [0.5]})
 

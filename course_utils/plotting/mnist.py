@@ -108,11 +108,12 @@ def plot_class_counts(
 
 
 def plot_epoch_history(history: object, title: str = "Training history") -> plt.Figure:
-    """Two panels: loss and accuracy per epoch, for the training and (if recorded) the test set.
+    """Two panels: loss and accuracy per epoch, for the training and (if recorded) the held-out set.
 
     ``history`` is a :class:`course_utils.mnist_training.History` or a dict with
-    the keys ``train_loss``, ``train_accuracy`` and optionally ``test_loss``,
-    ``test_accuracy`` (accuracies as fractions; plotted in percent).
+    the keys ``train_loss``, ``train_accuracy`` and optionally ``val_loss``,
+    ``val_accuracy`` (validation) or ``test_loss``, ``test_accuracy``
+    (accuracies as fractions; plotted in percent).
     """
     h = history.as_dict() if hasattr(history, "as_dict") else dict(history)
     missing = [k for k in ("train_loss", "train_accuracy") if k not in h]
@@ -121,6 +122,7 @@ def plot_epoch_history(history: object, title: str = "Training history") -> plt.
     epochs = list(range(1, len(h["train_loss"]) + 1))
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
     series = (("train", "train (mean over the epoch's batches)", COLORS["blue"], "o"),
+              ("val", "validation (after the epoch)", COLORS["vermillion"], "s"),
               ("test", "test (after the epoch)", COLORS["vermillion"], "s"))
     for split, label, color, marker in series:
         if h.get(f"{split}_loss"):
