@@ -10,10 +10,11 @@ The package is organised by what each module does:
 - :mod:`course_utils.fetch_data` -- download MNIST ahead of time (``python -m course_utils.fetch_data``)
 - :mod:`course_utils.synthetic`  -- 2-D two-class toy data and a seeded split (``make_two_blobs``, ``train_test_split``)
 - :mod:`course_utils.training`   -- training loops and evaluation
+- :mod:`course_utils.tabular`    -- lesson 06: breast-cancer data as tensors (malignant = 1), stratified split, ``Standardizer``
 - :mod:`course_utils.mnist`      -- MNIST as one normalized in-memory tensor, and the per-image ``ToTensor()`` loader
 - :mod:`course_utils.mnist_training` -- lesson 07's recipe (``train_mnist``, ``evaluate``, ``COURSE_RECIPE``)
 - :mod:`course_utils.bench`      -- the MNIST benchmark (``python -m course_utils.bench``)
-- :mod:`course_utils.metrics`    -- accuracy and confusion matrices
+- :mod:`course_utils.metrics`    -- accuracy and confusion matrices; binary decision metrics (precision/recall, ROC, PR, Brier, calibration, cost)
 - :mod:`course_utils.plotting`   -- the course's figures
 - :mod:`course_utils.widgets`    -- interactive explorers (ipywidgets)
 - :mod:`course_utils.checks`     -- feedback for the graded exercises

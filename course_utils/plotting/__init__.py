@@ -9,6 +9,7 @@ so notebooks can compose figures and tests can inspect what was drawn
 - :mod:`~course_utils.plotting.sigmoid` -- lesson 01
 - :mod:`~course_utils.plotting.mnist`   -- lesson 07 (digits, epoch curves, confusion matrix, weights)
 - :mod:`~course_utils.plotting.binary`  -- lesson 04 (2-D points, decision lines, BCE, training curves)
+- :mod:`~course_utils.plotting.decisions` -- lesson 06 (confusion matrix, ROC, precision-recall, reliability, cost)
 """
 
 from course_utils.plotting.binary import (
@@ -19,6 +20,13 @@ from course_utils.plotting.binary import (
     plot_loss_curve,
     plot_points_2d,
     plot_probability_surface,
+)
+from course_utils.plotting.decisions import (
+    plot_binary_confusion,
+    plot_cost_curve,
+    plot_precision_recall,
+    plot_reliability,
+    plot_roc,
 )
 from course_utils.plotting.mnist import (
     most_confident_mistakes,
@@ -59,4 +67,9 @@ __all__ = [
     "plot_prediction",
     "plot_probabilities",
     "plot_weight_images",
+    "plot_binary_confusion",
+    "plot_cost_curve",
+    "plot_precision_recall",
+    "plot_reliability",
+    "plot_roc",
 ]

@@ -1,0 +1,158 @@
+"""Figures of lesson 06: from probabilities to decisions.
+
+Each function draws on an ``Axes`` (a new one when ``ax`` is ``None``) and
+returns it, with a title, axis labels and a legend, in the course's
+colour-blind-safe colours. The numbers come from :mod:`course_utils.metrics`.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+
+from course_utils.metrics import calibration_bins, confusion_counts, precision_recall_curve, roc_curve
+from course_utils.plotting.style import COLORS, PALETTE, new_axes
+from course_utils.validation import check_tensor
+
+_Curves = Mapping[str, tuple[torch.Tensor, torch.Tensor]]
+
+
+def _check_curves(curves: object, what: str) -> _Curves:
+    if not isinstance(curves, Mapping) or not curves:
+        raise ValueError(
+            f"Pass the {what} as a dict {{label: (y_true, probabilities)}}, e.g. {{'validation': (y_val, p_val)}}; "
+            f"got {type(curves).__name__}."
+        )
+    for label, pair in curves.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"curves[{label!r}] must be a pair (y_true, probabilities); got {type(pair).__name__}.")
+    return curves
+
+
+def plot_binary_confusion(
+    y_true: torch.Tensor,
+    y_prob: torch.Tensor,
+    threshold: float = 0.5,
+    ax: Axes | None = None,
+    class_names: Sequence[str] = ("benign", "malignant"),
+    title: str | None = None,
+) -> Axes:
+    """The 2 x 2 confusion matrix of the decision ``y_prob >= threshold``: rows true class, columns predicted.
+
+    Each cell shows its count and what it is (TN, FP, FN, TP).
+    """
+    c = confusion_counts(y_true, y_prob, threshold)
+    if len(class_names) != 2:
+        raise ValueError(f"class_names must name the two classes (negative, positive); got {class_names!r}.")
+    counts = np.array([[c["tn"], c["fp"]], [c["fn"], c["tp"]]])
+    names = np.array([["TN", "FP"], ["FN", "TP"]])
+    ax = new_axes(ax, figsize=(4.2, 3.8))
+    image = ax.imshow(counts, cmap="Blues", vmin=0)
+    for i in range(2):
+        for j in range(2):
+            dark = counts[i, j] > counts.max() / 2
+            ax.text(j, i, f"{names[i, j]}\n{counts[i, j]}", ha="center", va="center",
+                    color="white" if dark else "black", fontsize=12)
+    ax.set_xticks([0, 1], [f"predicted {n}" for n in class_names])
+    ax.set_yticks([0, 1], [f"true {n}" for n in class_names])
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.grid(False)
+    ax.set_title(title or f"Confusion matrix at threshold {threshold:.2f}")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="count")
+    return ax
+
+
+def plot_roc(curves: _Curves, ax: Axes | None = None, title: str = "ROC curve") -> Axes:
+    """ROC curves (false-positive rate vs recall), one per ``{label: (y_true, y_prob)}``, with the chance line."""
+    from course_utils.metrics import auc
+
+    curves = _check_curves(curves, "ROC curves")
+    ax = new_axes(ax, figsize=(4.6, 4.2))
+    for color, (label, (y, p)) in zip(PALETTE, curves.items()):
+        fpr, tpr, _ = roc_curve(y, p)
+        ax.plot(fpr.numpy(), tpr.numpy(), color=color, lw=2, drawstyle="default",
+                label=f"{label} (AUC {auc(fpr, tpr):.4f})")
+    ax.plot([0, 1], [0, 1], ls="--", color=COLORS["black"], lw=1, alpha=0.6, label="chance (AUC 0.5)")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("false-positive rate (benign flagged)")
+    ax.set_ylabel("true-positive rate = recall")
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def plot_precision_recall(curves: _Curves, ax: Axes | None = None, title: str = "Precision-recall curve") -> Axes:
+    """Precision-recall curves (as steps), one per ``{label: (y_true, y_prob)}``, with each prevalence as a baseline."""
+    from course_utils.metrics import average_precision
+
+    curves = _check_curves(curves, "precision-recall curves")
+    ax = new_axes(ax, figsize=(4.6, 4.2))
+    for color, (label, (y, p)) in zip(PALETTE, curves.items()):
+        precision, recall, _ = precision_recall_curve(y, p)
+        ax.step(recall.numpy(), precision.numpy(), where="post", color=color, lw=2,
+                label=f"{label} (AP {average_precision(y, p):.4f})")
+        prevalence = float(check_tensor(y, "y_true").float().mean())
+        ax.axhline(prevalence, color=color, ls=":", lw=1, label=f"{label}: always positive ({prevalence:.2f})")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(0.0, 1.05)
+    ax.set_xlabel("recall (malignant found)")
+    ax.set_ylabel("precision (flagged that are malignant)")
+    ax.set_title(title)
+    ax.legend(loc="lower left", fontsize="small")
+    return ax
+
+
+def plot_reliability(
+    curves: _Curves, n_bins: int = 10, ax: Axes | None = None, title: str = "Reliability diagram"
+) -> Axes:
+    """Fraction of positives vs mean predicted probability per bin, one line per ``{label: (y_true, y_prob)}``.
+
+    A calibrated model lies on the diagonal; the legend gives each Brier score.
+    """
+    from course_utils.metrics import brier_score
+
+    curves = _check_curves(curves, "reliability curves")
+    ax = new_axes(ax, figsize=(4.6, 4.2))
+    ax.plot([0, 1], [0, 1], ls="--", color=COLORS["black"], lw=1, alpha=0.6, label="perfectly calibrated")
+    for color, (label, (y, p)) in zip(PALETTE, curves.items()):
+        frac, mean_p, _ = calibration_bins(y, p, n_bins)
+        ax.plot(mean_p.numpy(), frac.numpy(), marker="o", color=color, lw=1.5,
+                label=f"{label} (Brier {brier_score(y, p):.4f})")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("mean predicted probability of malignant (per bin)")
+    ax.set_ylabel("fraction actually malignant")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def plot_cost_curve(
+    thresholds: torch.Tensor,
+    costs: Mapping[str, torch.Tensor],
+    ax: Axes | None = None,
+    chosen: Mapping[str, float] | None = None,
+    title: str = "Expected cost per patient vs threshold",
+) -> Axes:
+    """Expected cost against the threshold, one line per ``{label: costs}``; ``chosen`` marks thresholds as vertical lines."""
+    thresholds = check_tensor(thresholds, "thresholds")
+    if not isinstance(costs, Mapping) or not costs:
+        raise ValueError("costs must be a dict {label: costs}, each a tensor with one cost per threshold.")
+    ax = new_axes(ax, figsize=(6.0, 3.8))
+    for color, (label, cost) in zip(PALETTE, costs.items()):
+        cost = check_tensor(cost, f"costs[{label!r}]")
+        if cost.numel() != thresholds.numel():
+            raise ValueError(f"costs[{label!r}] has {cost.numel()} values but there are {thresholds.numel()} thresholds.")
+        ax.plot(thresholds.numpy(), cost.numpy(), color=color, lw=2, label=label)
+    for color, (label, t) in zip(PALETTE[len(costs):] + PALETTE, (chosen or {}).items()):
+        ax.axvline(float(t), color=color, ls="--", lw=1.2, label=f"{label}: {float(t):.2f}")
+    ax.set_xlabel("threshold (predict malignant when p >= threshold)")
+    ax.set_ylabel("expected cost per patient")
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
