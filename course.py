@@ -5,6 +5,7 @@
     python3 course.py test      # install the test tools in .venv and run the whole test suite
     python3 course.py execute   # maintainers: re-run every notebook in place, saving outputs
     python3 course.py bench     # the MNIST benchmark (course_utils.bench)
+    python3 course.py site      # build the course website into build/site/ (offline; nothing is executed)
 
 Each command creates the virtual environment ``.venv`` next to this file
 on first use (many system Pythons refuse a bare ``pip install``) and
@@ -88,7 +89,12 @@ def cmd_bench(args: list[str]) -> None:
     run([PYTHON, "-m", "course_utils.bench", *args])
 
 
-COMMANDS = {"lab": cmd_lab, "test": cmd_test, "execute": cmd_execute, "bench": cmd_bench}
+def cmd_site(args: list[str]) -> None:
+    ensure_venv("test")  # Sphinx, MyST-NB, the book theme and MathJax come with the test tools
+    run([PYTHON, ROOT / "site" / "build.py", *args])
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "execute": cmd_execute, "bench": cmd_bench, "site": cmd_site}
 
 
 def main(argv: list[str]) -> None:

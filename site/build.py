@@ -1,0 +1,344 @@
+"""Build the course website: stage the committed notebooks, then run Sphinx (MyST-NB, sphinx-book-theme).
+
+    .venv/bin/python site/build.py                      # into build/site/ (staging in build/site_src/)
+    .venv/bin/python site/build.py --out /tmp/site      # somewhere else
+
+Nothing is executed and nothing is downloaded: the pages show the outputs
+committed in ``notebooks/`` (which strict nbval checks), and every asset the
+pages load (theme, search, MathJax) is a local file of the built site.
+
+The staging step never writes to ``notebooks/`` or ``student/``. It copies:
+
+- each lesson ``notebooks/NN_name.ipynb`` to ``lessons/NN_name.ipynb``, with,
+  under its title, a Binder button and downloads of the student version and of
+  the full lesson; each graded exercise shows the student version's answer
+  cell (the stub) followed by the solution in a closed dropdown; hidden-test
+  regions are removed from the check cells (and their outputs, which the
+  hidden tests printed into); widget outputs become a note (an explorer needs
+  a running kernel, and the static figure beside it is kept);
+- ``index.md``, generated from README.md (the introduction, the quick start and
+  the exercises section) and a card per lesson (thumbnail ``assets/thumb_NN.png``,
+  title, estimated time);
+- ``instructors.md`` from ``docs/instructors.md``; ``assets/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE_DIR = Path(__file__).resolve().parent
+DEFAULT_OUT = ROOT / "build" / "site"
+DEFAULT_STAGE = ROOT / "build" / "site_src"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+BINDER_RE = re.compile(r"https://mybinder\.org/v2/gh/(?P<repo>[^/\s]+/[^/\s]+)/(?P<ref>[^?\s]+)\?urlpath=")
+HIDDEN_TESTS_RE = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
+                             re.MULTILINE | re.DOTALL)
+SOLUTION_MARK_RE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+TIME_RE = re.compile(r"\*\*Estimated time:?\*\*:?\s*(?P<time>[^\n]*?)\.?\s*$", re.MULTILINE)
+#: README sections copied to the home page, in this order (besides the introduction above the first one).
+HOME_SECTIONS = ("Quick start", "Learning on your own: exercises and solutions")
+WIDGET_NOTE = ("*An interactive explorer with sliders appears here when the notebook runs (launch it on Binder, "
+               "button at the top of the page). The static figure nearby shows the same on this page.*")
+
+
+class SiteError(RuntimeError):
+    """Something in the repository stops the site from being built; the message says how to fix it."""
+
+
+@dataclass
+class Lesson:
+    """One lesson as the site shows it."""
+
+    stem: str  # 01_logistic_function
+    number: str  # 01
+    title: str  # 01 · The logistic function
+    time: str  # 20 minutes
+    summary: str  # first sentence of the introduction
+    thumbnail: Path
+
+
+# --------------------------------------------------------------------------- reading the repository
+
+
+def _read_notebook(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise SiteError(f"cannot read the notebook {path}: {err}") from err
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def discover_lessons(root: Path = ROOT) -> list[Path]:
+    """The lessons, ``notebooks/NN_*.ipynb`` in order; an error when there are none."""
+    lessons = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if not lessons:
+        raise SiteError(f"no lessons found: expected notebooks named notebooks/NN_name.ipynb under {root}")
+    return lessons
+
+
+def lesson_info(path: Path, root: Path = ROOT) -> Lesson:
+    """Title (first markdown heading), estimated time (first cell) and thumbnail of a lesson."""
+    nb = _read_notebook(path)
+    cells = nb.get("cells", [])
+    if not cells or cells[0].get("cell_type") != "markdown":
+        raise SiteError(f"{path.name}: the first cell must be markdown with the title and '**Estimated time:** ...'")
+    first = _source(cells[0])
+    heading = re.search(r"^#\s+(.+?)\s*$", first, re.MULTILINE)
+    if not heading:
+        raise SiteError(f"{path.name}: the first cell has no '# Title' heading; start it with '# NN · Title'")
+    found = TIME_RE.search(first)
+    if not found or not found.group("time"):
+        raise SiteError(f"{path.name}: the first cell has no '**Estimated time:** N minutes' line; add one")
+    after = first[heading.end():].strip().split("\n\n")[0].replace("\n", " ")
+    summary = re.split(r"(?<=[.!?])\s", after, maxsplit=1)[0]
+    number = path.stem[:2]
+    thumb = root / "assets" / f"thumb_{number}.png"
+    if not thumb.exists():
+        raise SiteError(f"{path.name}: its thumbnail {thumb.relative_to(root)} is missing; "
+                        "draw it with scripts/make_assets.py (or add a 400x300 PNG)")
+    return Lesson(stem=path.stem, number=number, title=heading.group(1), time=found.group("time"),
+                  summary=summary, thumbnail=thumb)
+
+
+def binder_repo(readme: str) -> tuple[str, str]:
+    """``(owner/name, ref)`` of the repository from the README's Binder links (one place to change in a fork)."""
+    found = BINDER_RE.search(readme)
+    if not found:
+        raise SiteError("README.md has no Binder link of the form https://mybinder.org/v2/gh/OWNER/NAME/REF?urlpath=..."
+                        "; the site takes the repository for its Binder buttons from it")
+    return found.group("repo"), found.group("ref")
+
+
+def readme_sections(readme: str) -> tuple[str, dict[str, str]]:
+    """The README's introduction (between the title and the first ``##``) and its ``##`` sections by heading."""
+    parts = re.split(r"^## +(.+?)\s*$", readme, flags=re.MULTILINE)
+    intro = re.sub(r"^# .*\n", "", parts[0], count=1)
+    intro = "\n".join(line for line in intro.splitlines() if not line.startswith("[![")).strip()
+    return intro, {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+
+
+# --------------------------------------------------------------------------- staging
+
+
+def _md_cell(text: str, cell_id: str) -> dict:
+    return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": text}
+
+
+def _fence(code: str, lang: str = "python") -> str:
+    ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", code)), default=0) + 1)
+    return f"{ticks}{lang}\n{code.rstrip()}\n{ticks}"
+
+
+def _solution_dropdown(cell: dict, cell_id: str) -> dict:
+    """A markdown cell with the solution of an answer cell in a closed dropdown."""
+    code = SOLUTION_MARK_RE.sub("", _source(cell))
+    body = _fence(code) if cell.get("cell_type") == "code" else code.strip()
+    colons = ":" * max(3, max((len(m) for m in re.findall(r"^:{3,}", body, re.MULTILINE)), default=0) + 1)
+    return _md_cell(f"{colons}{{dropdown}} Show the solution\n:class-container: course-solution\n\n"
+                    f"{body}\n{colons}\n", cell_id)
+
+
+def _widget_outputs_to_notes(cell: dict) -> None:
+    outputs = []
+    for out in cell.get("outputs", []):
+        if WIDGET_VIEW in out.get("data", {}):
+            outputs.append({"output_type": "display_data", "metadata": {},
+                            "data": {"text/markdown": WIDGET_NOTE}})
+        else:
+            outputs.append(out)
+    cell["outputs"] = outputs
+
+
+def stage_lesson(path: Path, student_path: Path, repo: str, ref: str) -> dict:
+    """The page version of one lesson: buttons under the title, exercises as stub + hidden solution."""
+    nb = copy.deepcopy(_read_notebook(path))
+    if not student_path.exists():
+        raise SiteError(f"{path.name} has no student version {student_path}: "
+                        "run .venv/bin/python scripts/make_student_versions.py")
+    student = _read_notebook(student_path)
+    stubs = {c["metadata"]["nbgrader"]["grade_id"]: c for c in student.get("cells", [])
+             if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
+    nb.get("metadata", {}).pop("widgets", None)  # widget state needs the ipywidgets JS from a CDN
+    stem = path.stem
+    binder = f"https://mybinder.org/v2/gh/{repo}/{ref}?urlpath=lab/tree/student/{stem}.ipynb"
+    buttons = (
+        f"\n\n```{{button-link}} {binder}\n:color: primary\n:class: course-binder\n\n"
+        f"Launch on Binder (student version)\n```\n"
+        f"{{download}}`Download the student version <../downloads/student/{stem}.ipynb>` (exercises blank) · "
+        f"{{download}}`Download the full lesson <../downloads/notebooks/{stem}.ipynb>` (with solutions and outputs)\n"
+    )
+    cells_out = []
+    for index, cell in enumerate(nb["cells"]):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if index == 0:
+            src = _source(cell)
+            heading = re.search(r"^#\s+.+$", src, re.MULTILINE)
+            cell["source"] = src[:heading.end()] + buttons + src[heading.end():]
+        if cell.get("cell_type") == "code":
+            _widget_outputs_to_notes(cell)
+        if meta.get("solution"):
+            grade_id = meta.get("grade_id")
+            stub = stubs.get(grade_id)
+            if stub is None:
+                raise SiteError(f"{student_path.name} has no cell '{grade_id}': student/ is out of date; "
+                                "run .venv/bin/python scripts/make_student_versions.py")
+            shown = copy.deepcopy(cell)
+            shown["source"] = _source(stub)
+            if shown.get("cell_type") == "code":
+                shown["outputs"], shown["execution_count"] = [], None
+            cells_out += [shown, _solution_dropdown(cell, f"solution-{grade_id}")]
+            continue
+        if meta.get("grade") and cell.get("cell_type") == "code":
+            src = _source(cell)
+            if "### BEGIN HIDDEN TESTS" in src:
+                cell["source"] = HIDDEN_TESTS_RE.sub("", src).rstrip("\n")
+            cell["outputs"], cell["execution_count"] = [], None  # the committed output includes the hidden tests'
+        cells_out.append(cell)
+    nb["cells"] = cells_out
+    return nb
+
+
+def _rewrite_readme_links(text: str, repo: str, ref: str, lessons: list[Lesson]) -> str:
+    """README links made right for the site: lessons and the guide are pages, other files link to GitHub."""
+    pages = {f"notebooks/{l.stem}.ipynb": f"lessons/{l.stem}.ipynb" for l in lessons}
+    pages["docs/instructors.md"] = "instructors.md"
+
+    def fix(match: re.Match) -> str:
+        label, target = match.group(1), match.group(2)
+        if re.match(r"^[a-z]+:|^#|^assets/", target):
+            return match.group(0)
+        path, _, anchor = target.partition("#")
+        if path in pages:
+            return f"[{label}]({pages[path]}{'#' + anchor if anchor else ''})"
+        return f"[{label}](https://github.com/{repo}/blob/{ref}/{target})"
+
+    return re.sub(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)", fix, text)
+
+
+def home_page(readme: str, lessons: list[Lesson], repo: str, ref: str) -> str:
+    """index.md: the README's introduction and sections, a card per lesson, and the site's table of contents."""
+    intro, sections = readme_sections(readme)
+    missing = [s for s in HOME_SECTIONS if s not in sections]
+    if missing:
+        raise SiteError(f"README.md has no section(s) {missing}: the home page copies them; "
+                        f"rename them in site/build.py (HOME_SECTIONS) if they moved")
+    minutes = sum(int(m.group(0)) for l in lessons if (m := re.match(r"\d+", l.time)))
+    cards = []
+    for l in lessons:
+        cards.append(
+            f":::{{grid-item-card}} {l.title}\n:link: lessons/{l.stem}\n:link-type: doc\n"
+            f":img-top: assets/{l.thumbnail.name}\n:img-alt: Thumbnail of lesson {l.title}\n"
+            f":class-card: course-lesson-card\n\n{l.summary}\n\n**Time:** {l.time}\n:::\n")
+    toctree_lessons = "\n".join(f"lessons/{l.stem}" for l in lessons)
+    parts = [
+        "# Logistic Regression with PyTorch\n",
+        _rewrite_readme_links(intro, repo, ref, lessons),
+        f"\n## Lessons\n\n{len(lessons)} lessons, about {minutes} minutes in all (each lesson's page gives its own "
+        "estimate). Take them in order: each builds on the one before. Every lesson page has a button that "
+        "opens the student version on Binder, with nothing to install.\n",
+        "::::{grid} 1 2 3 3\n:gutter: 3\n\n" + "\n".join(cards) + "::::\n",
+    ]
+    for name in HOME_SECTIONS:
+        parts.append(f"\n## {name}\n\n{_rewrite_readme_links(sections[name], repo, ref, lessons)}\n")
+    parts.append(f"\n```{{toctree}}\n:hidden:\n:caption: Lessons\n\n{toctree_lessons}\n```\n")
+    parts.append("\n```{toctree}\n:hidden:\n:caption: For instructors\n\ninstructors\n```\n")
+    return "\n".join(parts)
+
+
+def mathjax_static() -> Path:
+    """MathJax 2 as shipped by the ``jupyter-server-mathjax`` package (so math renders offline)."""
+    spec = importlib.util.find_spec("jupyter_server_mathjax")
+    if spec is None or not spec.submodule_search_locations:
+        raise SiteError("the site needs MathJax from the package jupyter-server-mathjax (math must render offline): "
+                        "install the test tools with `python3 course.py test` (or "
+                        "`.venv/bin/python -m pip install jupyter-server-mathjax`)")
+    static = Path(list(spec.submodule_search_locations)[0]) / "static"
+    if not (static / "MathJax.js").exists():
+        raise SiteError(f"{static} has no MathJax.js: reinstall jupyter-server-mathjax")
+    return static
+
+
+def stage(stage_dir: Path, root: Path = ROOT) -> list[Lesson]:
+    """Write the Sphinx source folder ``stage_dir`` from the repository at ``root``; return the lessons."""
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    repo, ref = binder_repo(readme)
+    paths = discover_lessons(root)
+    lessons = [lesson_info(p, root) for p in paths]
+    if stage_dir.exists():
+        shutil.rmtree(stage_dir)
+    (stage_dir / "lessons").mkdir(parents=True)
+    for sub in ("conf.py", "_static", "_templates"):
+        src = SITE_DIR / sub
+        if src.is_dir():
+            shutil.copytree(src, stage_dir / sub)
+        elif src.exists():
+            shutil.copy2(src, stage_dir / sub)
+    shutil.copytree(mathjax_static(), stage_dir / "_static" / "mathjax",
+                    ignore=shutil.ignore_patterns("*.eot", "*.otf", "*.svg"))
+    shutil.copytree(root / "assets", stage_dir / "assets")
+    for folder in ("notebooks", "student"):
+        (stage_dir / "downloads" / folder).mkdir(parents=True)
+    for path in paths:
+        student = root / "student" / path.name
+        nb = stage_lesson(path, student, repo, ref)
+        (stage_dir / "lessons" / path.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+        shutil.copy2(path, stage_dir / "downloads" / "notebooks" / path.name)
+        shutil.copy2(student, stage_dir / "downloads" / "student" / path.name)
+    (stage_dir / "index.md").write_text(home_page(readme, lessons, repo, ref), encoding="utf-8")
+    guide = (root / "docs" / "instructors.md").read_text(encoding="utf-8")
+    (stage_dir / "instructors.md").write_text(_rewrite_readme_links(guide, repo, ref, lessons), encoding="utf-8")
+    (stage_dir / "site.json").write_text(json.dumps({"repo": repo, "ref": ref}), encoding="utf-8")
+    return lessons
+
+
+def build(out: Path = DEFAULT_OUT, stage_dir: Path = DEFAULT_STAGE, root: Path = ROOT,
+          quiet: bool = True) -> float:
+    """Stage, then run Sphinx into ``out`` (replaced); return the seconds taken. Warnings are errors."""
+    start = time.perf_counter()
+    lessons = stage(stage_dir, root)
+    if out.exists():
+        shutil.rmtree(out)
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-E",
+           "-d", str(stage_dir / ".doctrees"), str(stage_dir), str(out)]
+    if quiet:
+        cmd.insert(5, "-q")
+    code = subprocess.call(cmd, cwd=stage_dir)
+    if code != 0:
+        raise SiteError(f"Sphinx failed (exit {code}); its messages are above. Staged sources: {stage_dir}")
+    seconds = time.perf_counter() - start
+    print(f"Built the site ({len(lessons)} lessons) in {seconds:.1f} s: {out / 'index.html'}")
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the HTML goes (default build/site)")
+    parser.add_argument("--stage", type=Path, default=DEFAULT_STAGE,
+                        help="staging folder for the Sphinx sources (default build/site_src)")
+    parser.add_argument("--verbose", action="store_true", help="show Sphinx's progress messages")
+    args = parser.parse_args(argv)
+    try:
+        build(args.out.resolve(), args.stage.resolve(), quiet=not args.verbose)
+    except SiteError as err:
+        print(f"site: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,341 @@
+"""The course website (``python3 course.py site``): it builds offline from a clean copy and every page works.
+
+The site is built once per test run, from a copy of the files git tracks
+(what a fresh clone has: no ``build/``, no untracked work), into a temporary
+folder, with Sphinx warnings as errors. Then:
+
+- every lesson has a page that shows each figure of the committed notebook;
+- every graded exercise shows the student version's stub, with the solution
+  only inside a closed dropdown, and no hidden test anywhere on the page;
+- no internal link or anchor is broken, and no page loads anything from
+  another site (the site works offline: theme, search and MathJax are local);
+- in headless Chromium (Debian's ``/usr/bin/chromium``, never downloaded), the
+  home page, the instructor guide, the search page and every lesson open with
+  no console error and no request leaving the machine; math is typeset and
+  the search finds a lesson. Screenshots go to ``artifacts/site/``.
+
+Without Chromium the browser test skips, unless ``CI`` is set, where it fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts" / "site"
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-dev-shm-usage"]
+HIDDEN_RE = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
+#: Attributes whose URL the browser loads by itself (an external one would break the site offline).
+LOADED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src", "audio": "src"}
+
+
+def _project_python() -> str:
+    venv_python = ROOT / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    return str(venv_python) if venv_python.exists() else sys.executable
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def _nbgrader(cell: dict) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _output_images(cell: dict) -> int:
+    return sum(1 for out in cell.get("outputs", [])
+               if out.get("output_type") in ("display_data", "execute_result")
+               and ({"image/png", "image/svg+xml", "image/jpeg"} & set(out.get("data", {}))))
+
+
+# --------------------------------------------------------------------------- the build, once
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict:
+    """Build the site from a copy of the tracked files (like a fresh clone), offline, warnings as errors."""
+    base = tmp_path_factory.mktemp("site")
+    clone = base / "clone"
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for rel in filter(None, files.decode().split("\0")):
+        src = ROOT / rel
+        if src.is_file():  # a tracked file deleted in the work tree is not there
+            (clone / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, clone / rel)
+    out = base / "out" / "site"
+    start = time.perf_counter()
+    proc = subprocess.run([_project_python(), str(clone / "site" / "build.py"), "--out", str(out),
+                           "--stage", str(base / "out" / "site_src")],
+                          cwd=clone, capture_output=True, text=True, timeout=600)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0, f"the site did not build:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    print(f"site built in {seconds:.1f} s")
+    return {"out": out, "clone": clone, "seconds": seconds, "log": proc.stdout + proc.stderr}
+
+
+def _pages(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
+
+
+# --------------------------------------------------------------------------- content
+
+
+def test_home_page_lists_every_lesson_with_thumbnail_and_time(built):
+    out = built["out"]
+    home = _soup(out / "index.html")
+    text = home.get_text(" ", strip=True)
+    assert "Who it is for" in text, "the home page should say who the course is for (README introduction)"
+    cards = home.select(".course-lesson-card")
+    assert len(cards) == len(LESSONS), f"{len(cards)} lesson cards for {len(LESSONS)} lessons"
+    for lesson, card in zip(LESSONS, cards):
+        first = _source(_read(lesson)["cells"][0])
+        number = lesson.stem[:2]
+        img = card.select_one("img")
+        assert img is not None and img["src"].endswith(f"thumb_{number}.png"), card
+        assert (out / img["src"]).is_file()
+        link = card.select_one("a[href]")
+        assert link is not None and link["href"].startswith(f"lessons/{lesson.stem}.html"), card
+        estimated = re.search(r"\*\*Estimated time:?\*\*:?\s*([^\n]*?)\.?\s*$", first, re.MULTILINE).group(1)
+        assert estimated in card.get_text(" ", strip=True), f"{lesson.stem}: the card should give the time"
+    sidebar = [a["href"] for a in home.select(".bd-sidebar-primary a.reference.internal")]
+    for lesson in LESSONS:
+        assert f"lessons/{lesson.stem}.html" in sidebar, f"the sidebar has no link to {lesson.stem}"
+    assert "instructors.html" in sidebar, "the sidebar has no link to the instructor guide"
+    assert (out / "search.html").is_file() and (out / "searchindex.js").is_file()
+    guide = _soup(out / "instructors.html").get_text(" ", strip=True)
+    assert "Instructor guide" in guide and "nbgrader autograde notebooks" in guide
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
+def test_lesson_page_shows_every_figure_and_launch_buttons(built, lesson):
+    out = built["out"]
+    page = out / "lessons" / f"{lesson.stem}.html"
+    assert page.is_file(), f"no page for {lesson.name}"
+    soup = _soup(page)
+    nb = _read(lesson)
+    expected = sum(_output_images(c) for c in nb["cells"] if c["cell_type"] == "code"
+                   and not _nbgrader(c).get("solution") and not _nbgrader(c).get("grade"))
+    shown = soup.select("div.cell_output img")
+    assert len(shown) == expected, f"{lesson.stem}: the notebook has {expected} figures, the page shows {len(shown)}"
+    for img in shown:
+        assert (page.parent / unquote(img["src"])).is_file(), img["src"]
+    md_images = sum(len(re.findall(r"!\[[^\]]*\]\(|<img\s", _source(c))) for c in nb["cells"]
+                    if c["cell_type"] == "markdown")
+    assert len(soup.select("article img")) >= expected + md_images
+    title = re.search(r"^#\s+(.+?)\s*$", _source(nb["cells"][0]), re.MULTILINE).group(1)
+    assert soup.select_one("article h1").get_text(" ", strip=True).rstrip("#").strip() == title
+    binder = [a["href"] for a in soup.select("a.course-binder")]
+    assert binder and binder[0].startswith("https://mybinder.org/v2/gh/") and \
+        binder[0].endswith(f"?urlpath=lab/tree/student/{lesson.stem}.ipynb"), binder
+    files = [page.parent / unquote(a["href"]) for a in soup.select("a.download")]
+    assert [f.name for f in files] == [lesson.name, lesson.name], files
+    assert _read(files[0]) == _read(ROOT / "student" / lesson.name), "the first download is the student version"
+    assert _read(files[1]) == nb, "the second download is the full lesson"
+    assert soup.select(".bd-toc-nav a"), f"{lesson.stem}: no table of contents on the page"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
+def test_exercises_show_the_stub_and_hide_the_solution(built, lesson):
+    soup = _soup(built["out"] / "lessons" / f"{lesson.stem}.html")
+    html = str(soup)
+    nb = _read(lesson)
+    student = {_nbgrader(c).get("grade_id"): c for c in _read(ROOT / "student" / lesson.name)["cells"]}
+    answers = [c for c in nb["cells"] if _nbgrader(c).get("solution")]
+    assert answers, f"{lesson.stem} has no graded exercise"
+    dropdowns = soup.select("details.course-solution")
+    assert len(dropdowns) == len(answers), f"{len(answers)} exercises, {len(dropdowns)} solution dropdowns"
+    for details in dropdowns:
+        assert not details.has_attr("open"), "a solution dropdown is open when the page loads"
+        assert "Show the solution" in details.summary.get_text()
+    visible_code = "\n".join(pre.get_text() for pre in soup.select("div.cell_input pre"))
+    for cell, details in zip(answers, dropdowns):
+        solution_lines = [ln.strip() for ln in _source(cell).splitlines()
+                          if ln.strip() and "### " not in ln and ln.strip() not in _source(student[_nbgrader(cell)["grade_id"]])]
+        assert solution_lines, _source(cell)
+        hidden_text = details.get_text()
+        for line in solution_lines:
+            assert line in hidden_text, f"the dropdown lacks the solution line {line!r}"
+        assert solution_lines[0] not in visible_code, f"the solution line {solution_lines[0]!r} is visible"
+        stub = _source(student[_nbgrader(cell)["grade_id"]])
+        for line in filter(None, (ln.strip() for ln in stub.splitlines())):
+            assert line in visible_code, f"the student stub line {line!r} is not shown"
+    for marker in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION"):
+        assert marker not in html, f"{lesson.stem}: the page contains {marker!r}"
+    for cell in nb["cells"]:
+        for region in HIDDEN_RE.findall(_source(cell)):
+            for line in filter(None, (ln.strip() for ln in region.splitlines())):
+                assert line not in soup.get_text(), f"{lesson.stem}: the hidden test {line!r} is on the page"
+
+
+def test_no_broken_internal_link_and_nothing_loaded_from_elsewhere(built):
+    out = built["out"]
+    ids: dict[Path, set[str]] = {}
+    broken, external = [], []
+    pages = _pages(out)
+    assert len(pages) >= len(LESSONS) + 3
+    for page in pages:
+        soup = _soup(page)
+        for tag in soup.find_all(True):
+            for attr in ("href", "src"):
+                url = tag.get(attr)
+                if not url:
+                    continue
+                parsed = urlparse(url)
+                if parsed.scheme in ("http", "https") or url.startswith("//"):
+                    if LOADED.get(tag.name) == attr or tag.name == "link":
+                        external.append(f"{page.relative_to(out)}: <{tag.name} {attr}={url}>")
+                    continue
+                if parsed.scheme:  # mailto:, data:, javascript:
+                    continue
+                problem = _check_internal(page, url, parsed, ids)
+                if problem:
+                    broken.append(f"{page.relative_to(out)}: {problem}")
+    assert not broken, "broken internal links:\n" + "\n".join(broken[:40])
+    assert not external, "pages load files from other sites (the site must work offline):\n" + "\n".join(external[:40])
+    mathjax = [s["src"] for s in _soup(out / "lessons" / f"{LESSONS[0].stem}.html").select("script[src]")
+               if "MathJax.js" in s["src"]]
+    assert mathjax and not urlparse(mathjax[0]).scheme, f"MathJax should be the site's own copy: {mathjax}"
+
+
+def _check_internal(page: Path, url: str, parsed, ids: dict[Path, set[str]]) -> str | None:
+    """Why the relative ``url`` on ``page`` is broken (no such file, or no such anchor), or None."""
+    target = (page.parent / unquote(parsed.path)).resolve() if parsed.path else page
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_file():
+        return f"{url} (no such file)"
+    if parsed.fragment and target.suffix == ".html":
+        if target not in ids:
+            ids[target] = {t["id"] for t in _soup(target).find_all(id=True)}
+        if unquote(parsed.fragment) not in ids[target]:
+            return f"{url} (no element with that id)"
+    return None
+
+
+# --------------------------------------------------------------------------- in the browser
+
+
+@pytest.fixture(scope="module")
+def served(built):
+    """The built site on a local HTTP server (loopback, free port)."""
+    handler = functools.partial(_QuietHandler, directory=str(built["out"]))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"the site's browser test needs Debian's Chromium at {CHROMIUM}: apt-get install -y chromium"
+        if IN_CI:
+            pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _open(browser, base: str, rel: str, problems: list[str]):
+    """Open ``rel`` with every request off the machine refused; record console errors and failed loads."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    context.set_default_timeout(30_000)
+
+    def route(r):
+        if urlparse(r.request.url).hostname == "127.0.0.1":
+            r.continue_()
+        else:
+            problems.append(f"{rel}: requested {r.request.url} from another site")
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and problems.append(f"{rel}: console error: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"{rel}: JavaScript error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"{rel}: {r.url} failed: {r.failure}"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"{rel}: {r.url} answered {r.status}"))
+    page.goto(urljoin(base, rel), wait_until="load")
+    return context, page
+
+
+def test_pages_open_in_chromium_without_errors(built, served, browser):
+    """Home, guide, search and every lesson: no console error, nothing from elsewhere; math set; screenshots."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    pages = ["index.html", "instructors.html"] + [f"lessons/{p.stem}.html" for p in LESSONS]
+    for rel in pages:
+        context, page = _open(browser, served, rel, problems)
+        try:
+            name = Path(rel).stem
+            if rel.startswith("lessons/"):
+                has_math = page.locator("span.math, div.math").count() > 0
+                if has_math:
+                    page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
+                                           " && document.querySelectorAll('.MathJax, .MathJax_Display').length > 0",
+                                           timeout=60_000)
+                    errors = page.locator(".MathJax_Error, .merror").count()
+                    if errors:
+                        problems.append(f"{rel}: {errors} formulas failed to typeset")
+                images = page.evaluate("() => [...document.querySelectorAll('article img')]"
+                                       ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+                problems.extend(f"{rel}: image {src} did not load" for src in images)
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+            section = page.locator("section#graded-exercises")
+            if section.count():
+                section.scroll_into_view_if_needed()
+                page.locator("details.course-solution summary").first.click()
+                page.wait_for_timeout(300)
+                page.screenshot(path=str(ARTIFACTS / f"{name}_exercises.png"))
+        finally:
+            context.close()
+    context, page = _open(browser, served, "search.html?q=sigmoid", problems)
+    try:
+        page.wait_for_selector("#search-results li", timeout=30_000)
+        found = page.locator("#search-results li a").evaluate_all("(as) => as.map(a => a.getAttribute('href'))")
+        assert any(LESSONS[0].stem in href for href in found), f"searching 'sigmoid' should find lesson 01: {found}"
+        page.screenshot(path=str(ARTIFACTS / "search.png"))
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems[:40])
