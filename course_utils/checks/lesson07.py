@@ -1,11 +1,19 @@
-"""Checks for the graded exercises of lesson 07: softmax regression on MNIST."""
+"""Checks for the graded exercises of lesson 07: softmax regression on MNIST.
+
+Each visible check tests every rule its task states (values, logits in the
+thousands, the forbidden library functions, a Python float, logits and not
+probabilities, the accuracy on held-out digits); the hidden checks probe other
+inputs of the same rules.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from course_utils.checks.common import (
@@ -23,50 +31,155 @@ from course_utils.checks.common import (
 )
 from course_utils.metrics import accuracy
 
+# --------------------------------------------------------------------------
+# Exercise 1: my_log_softmax
+# --------------------------------------------------------------------------
+
+#: (owner, attribute, how a learner writes it) of the functions Exercise 1 rules out.
+_FORBIDDEN = (
+    (torch, "log_softmax", "torch.log_softmax"),
+    (torch, "softmax", "torch.softmax"),
+    (torch, "logsumexp", "torch.logsumexp"),
+    (torch.special, "log_softmax", "torch.special.log_softmax"),
+    (torch.special, "softmax", "torch.special.softmax"),
+    (torch.special, "logsumexp", "torch.special.logsumexp"),
+    (F, "log_softmax", "F.log_softmax"),
+    (F, "softmax", "F.softmax"),
+    (torch.Tensor, "log_softmax", "Tensor.log_softmax"),
+    (torch.Tensor, "softmax", "Tensor.softmax"),
+    (torch.Tensor, "logsumexp", "Tensor.logsumexp"),
+)
+_MISSING = object()
+
+
+@contextlib.contextmanager
+def _forbidden_functions(fn_name: str) -> Iterator[None]:
+    """While active, the functions of :data:`_FORBIDDEN` raise an ExerciseError naming the rule."""
+    saved = []
+
+    def refuse(shown: str) -> Callable[..., Any]:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise ExerciseError(
+                f"{fn_name} calls {shown}, which the task rules out (no torch.log_softmax, torch.softmax or "
+                "torch.logsumexp): the point is to write the log-sum-exp trick yourself, with torch.exp, "
+                "torch.log, .max(dim=1, keepdim=True).values and .sum(dim=1, keepdim=True)."
+            )
+        return refused
+
+    try:
+        for owner, attr, shown in _FORBIDDEN:
+            saved.append((owner, attr, owner.__dict__.get(attr, _MISSING) if isinstance(owner, type)
+                          else getattr(owner, attr)))
+            setattr(owner, attr, refuse(shown))
+        yield
+    finally:
+        for owner, attr, original in reversed(saved):
+            if original is _MISSING:
+                delattr(owner, attr)
+            else:
+                setattr(owner, attr, original)
+
 
 def _check_log_softmax_on(my_log_softmax: Callable, logits: torch.Tensor, label: str) -> None:
     __tracebackhide__ = True
     call = f"my_log_softmax(logits) {label}"
-    out = _require_tensor(_call(my_log_softmax, "my_log_softmax", call, logits.clone()), call)
-    _require_shape(out, logits.shape, call, "Keep one value per logit; reduce only inside the log-sum-exp (dim=1, keepdim=True).")
+    expected = torch.log_softmax(logits.double(), dim=1).to(logits.dtype)
+    try:
+        with _forbidden_functions("my_log_softmax"):
+            out = _call(my_log_softmax, "my_log_softmax", call, logits.clone())
+    except ExerciseError as err:
+        if err.__cause__ is None:
+            raise
+        raise ExerciseError(f"{err}\nIn this exercise: the row maxima are `m = logits.max(dim=1, keepdim=True).values` "
+                            "(shape (batch, 1)), and the row sums `.sum(dim=1, keepdim=True)`.") from err.__cause__
+    out = _require_tensor(out, call)
+    _require_shape(out, logits.shape, call,
+                   "Keep one value per logit; reduce only inside the log-sum-exp, with dim=1 and keepdim=True "
+                   "so that the (batch, 1) result lines up with the (batch, classes) logits.")
     _require_finite(out, logits, call, "the value",
-                    "exp of a large logit overflows to inf. Subtract each row's maximum before exp: "
-                    "log_softmax(z) = z - m - log(sum(exp(z - m))) with m = z.max(dim=1, keepdim=True).values.")
-    _require_close(out, torch.log_softmax(logits, dim=1), logits, call, input_name="logits", atol=1e-4, rtol=1e-4,
-                   hint="log_softmax(z)_k = z_k - log(sum_j exp(z_j)), with the sum over each row (dim=1).")
+                    "exp of a logit above 88 overflows float32 to inf (and exp of a logit below -104 underflows "
+                    "to 0, whose log is -inf). Subtract EACH ROW's maximum before exp: "
+                    "log_softmax(z) = z - m - log(sum(exp(z - m))) with m = z.max(dim=1, keepdim=True).values "
+                    "(not z.max(), the largest logit of the whole batch).")
+    if out.shape[0] > 1 and torch.allclose(out.double(), torch.log_softmax(logits.double(), dim=0), atol=1e-4):
+        raise ExerciseError(
+            f"{call} normalizes each column (dim=0), across the examples of the batch. The softmax runs over "
+            "the classes of each row: reduce with dim=1 (and keepdim=True)."
+        )
+    _require_close(out, expected, logits, call, input_name="logits", atol=1e-4, rtol=1e-4,
+                   hint="log_softmax(z)_k = z_k - m - log(sum_j exp(z_j - m)), with the max and the sum taken over "
+                        "each row (dim=1, keepdim=True).")
+    if out.dtype != logits.dtype:
+        raise ExerciseError(f"{call} returned dtype {out.dtype} for {logits.dtype} logits; keep the input's dtype.")
 
 
 def check_my_log_softmax(my_log_softmax: Callable[[torch.Tensor], torch.Tensor]) -> None:
-    """Visible check: equals ``torch.log_softmax(logits, dim=1)`` on a (6, 10) batch of moderate logits."""
+    """Visible check: equals ``torch.log_softmax(logits, dim=1)`` on a (6, 10) batch and on logits of +-1000.
+
+    It also refuses the functions the task rules out (``torch.log_softmax``,
+    ``torch.softmax``, ``torch.logsumexp`` and their aliases).
+    """
     __tracebackhide__ = True
     _require_callable(my_log_softmax, "my_log_softmax")
     logits = 3 * torch.randn(6, 10, generator=_generator(50))
     _check_log_softmax_on(my_log_softmax, logits, "for a (6, 10) batch")
-    _passed("my_log_softmax matches torch.log_softmax(logits, dim=1) on a (6, 10) batch.")
+    big = torch.tensor([[1000.0, 999.0, -1000.0, 0.0, 998.0],
+                        [-1000.0, -1001.0, -1002.0, -999.0, -1003.0]])
+    _check_log_softmax_on(my_log_softmax, big, "for logits in the thousands")
+    _passed("my_log_softmax matches torch.log_softmax(logits, dim=1) on a (6, 10) batch and stays finite "
+            "and right for logits of +-1000.")
 
 
 def check_my_log_softmax_extremes(my_log_softmax: Callable[[torch.Tensor], torch.Tensor]) -> None:
-    """Hidden check: logits in the thousands (overflow) and a batch of one row with three classes."""
+    """Hidden check: other logits in the thousands, one row, two classes, float64."""
     __tracebackhide__ = True
     _require_callable(my_log_softmax, "my_log_softmax")
-    big = torch.tensor([[1000.0, 999.0, -1000.0], [-1000.0, -1001.0, -1002.0], [0.0, 0.0, 0.0]])
-    _check_log_softmax_on(my_log_softmax, big, "for logits of +-1000")
+    big = torch.tensor([[3000.0, 2990.0, -50.0], [-2500.0, -2500.0, -2501.0], [0.0, 0.0, 0.0]])
+    _check_log_softmax_on(my_log_softmax, big, "for logits of +-3000")
     _check_log_softmax_on(my_log_softmax, torch.tensor([[2.0, -1.0, 0.5]]), "for a single row")
-    _passed("my_log_softmax stays finite and right for logits of +-1000 and for a single row.")
+    _check_log_softmax_on(my_log_softmax, 5 * torch.randn(7, 2, generator=_generator(53)), "for two classes")
+    _check_log_softmax_on(my_log_softmax, 4 * torch.randn(4, 10, generator=_generator(54), dtype=torch.float64),
+                          "for float64 logits")
+    _passed("my_log_softmax stays right for logits of +-3000, a single row, two classes and float64.")
+
+
+# --------------------------------------------------------------------------
+# Exercise 2: my_accuracy
+# --------------------------------------------------------------------------
+
+_ACCURACY_HINT = ("The predicted class of each row is `logits.argmax(dim=1)`, shaped (batch,) like labels; "
+                  "then `(predicted == labels).float().mean().item()` is the fraction as a Python float.")
 
 
 def _check_accuracy_on(my_accuracy: Callable, logits: torch.Tensor, labels: torch.Tensor, label: str) -> None:
     __tracebackhide__ = True
     call = f"my_accuracy(logits, labels) {label}"
-    out = _call(my_accuracy, "my_accuracy", call, logits.clone(), labels.clone())
+    try:
+        out = _call(my_accuracy, "my_accuracy", call, logits.clone(), labels.clone())
+    except ExerciseError as err:
+        cause = err.__cause__
+        if cause is None:
+            raise
+        extra = _ACCURACY_HINT
+        if isinstance(cause, AttributeError) and "'bool' object" in str(cause):
+            extra = ("Comparing `logits.max(dim=1)` (a pair of values and indices) with labels gives one "
+                     "Python bool, not a tensor. " + _ACCURACY_HINT)
+        raise ExerciseError(f"{err}\nIn this exercise: {extra}") from cause
     if isinstance(out, torch.Tensor):
         if out.numel() != 1:
             raise ExerciseError(f"{call} returned a tensor of shape {tuple(out.shape)}; return one number, "
-                                "the fraction of correct predictions (e.g. with .mean().item()).")
-        out = out.item()
-    if isinstance(out, bool) or not isinstance(out, (int, float)):
+                                "the fraction of correct predictions, as a Python float (e.g. with .mean().item()).")
+        raise ExerciseError(f"{call} returned a torch.Tensor ({_fmt(out.item())}); the task asks for a Python "
+                            "float. End with `.item()`, e.g. `(predicted == labels).float().mean().item()`.")
+    if isinstance(out, bool) or not isinstance(out, float):
         hint = " Did you forget the `return` statement?" if out is None else ""
-        raise ExerciseError(f"{call} should return a number between 0 and 1; got {type(out).__name__}.{hint}")
+        if isinstance(out, int) and not isinstance(out, bool):
+            hint = " An int is a count, not a fraction: divide by the number of rows (or take the mean of floats)."
+        elif type(out).__module__ == "numpy":
+            hint = " Convert it with float(...), or stay in torch and end with .item()."
+        raise ExerciseError(f"{call} should return a Python float between 0 and 1; got "
+                            f"{type(out).__module__ + '.' if type(out).__module__ not in ('builtins',) else ''}"
+                            f"{type(out).__name__}.{hint}")
     expected = accuracy(logits.argmax(dim=1), labels)
     if math.isclose(out, 100 * expected, abs_tol=1e-4) and expected > 0.01:
         raise ExerciseError(f"{call} returned {out:.4f}, a percentage; return a fraction between 0 and 1 ({expected:.4f}).")
@@ -74,13 +187,14 @@ def _check_accuracy_on(my_accuracy: Callable, logits: torch.Tensor, labels: torc
         n_correct = int((logits.argmax(dim=1) == labels).sum())
         raise ExerciseError(
             f"{call} returned {_fmt(float(out))}, expected {_fmt(expected)} ({n_correct} of {len(labels)} rows "
-            "correct). The predicted class is logits.argmax(dim=1) (the column of the largest logit in each row); "
-            "compare it with labels and take the mean as a float."
+            "correct). The predicted class is logits.argmax(dim=1) (the column of the largest logit in each row, "
+            "not the largest logit itself, and not the argmax of the whole batch); compare it with labels and "
+            "take the mean as a float."
         )
 
 
 def check_my_accuracy(my_accuracy: Callable[[torch.Tensor, torch.Tensor], float]) -> None:
-    """Visible check: the fraction of rows whose largest logit is the label, on 8 rows."""
+    """Visible check: a Python float, the fraction of rows whose largest logit is the label, on 8 rows."""
     __tracebackhide__ = True
     _require_callable(my_accuracy, "my_accuracy")
     gen = _generator(51)
@@ -88,7 +202,7 @@ def check_my_accuracy(my_accuracy: Callable[[torch.Tensor, torch.Tensor], float]
     labels = logits.argmax(dim=1)
     labels[[1, 4, 6]] = (labels[[1, 4, 6]] + 3) % 10  # 5 of 8 right
     _check_accuracy_on(my_accuracy, logits, labels, "on 8 rows")
-    _passed("my_accuracy gives 0.625 for 5 right predictions out of 8.")
+    _passed("my_accuracy returns the Python float 0.625 for 5 right predictions out of 8.")
 
 
 def check_my_accuracy_more(my_accuracy: Callable[[torch.Tensor, torch.Tensor], float]) -> None:
@@ -101,6 +215,22 @@ def check_my_accuracy_more(my_accuracy: Callable[[torch.Tensor, torch.Tensor], f
     _check_accuracy_on(my_accuracy, logits, (logits.argmax(dim=1) + 1) % 10, "when every row is wrong")
     _check_accuracy_on(my_accuracy, logits, torch.randint(0, 10, (500,), generator=gen), "on 500 random labels")
     _passed("my_accuracy is right when all, none or some of 500 rows are right.")
+
+
+# --------------------------------------------------------------------------
+# Exercise 3: a trained softmax regression
+# --------------------------------------------------------------------------
+
+RECIPE_HINT = (
+    "The notebook's recipe (section 5) gets about 92.5% on the validation images: "
+    "`set_seed(0)`, `mnist_model = SoftmaxRegression().to(device)`, then "
+    "`train_mnist(mnist_model, X_train, y_train)`, whose defaults are COURSE_RECIPE: Adam with lr = 0.01, "
+    "the learning rate multiplied by (1 - step / total_steps) after every batch so that it falls to 0, "
+    "batches of 256 in a seeded shuffled order, 4 epochs, on the normalized tensors X_train, and "
+    "CrossEntropyLoss on the model's logits. If you wrote the loop yourself, compare it with the loop "
+    "written out in section 5: optimizer.zero_grad() before loss.backward(), scheduler.step() after every "
+    "optimizer.step(), and a fresh model (re-run the cell from set_seed on)."
+)
 
 
 def _require_softmax_regression(model: Any) -> None:
@@ -118,34 +248,56 @@ def _require_softmax_regression(model: Any) -> None:
         )
 
 
-def check_mnist_classifier(model: Any, X_test: torch.Tensor, y_test: torch.Tensor, minimum: float = 0.92) -> None:
-    """Visible check: softmax regression (7,850 parameters) with at least ``minimum`` test accuracy."""
+def _require_logits(model: nn.Module, X: torch.Tensor) -> None:
+    """The model's outputs are logits: not probabilities (rows of entries in [0, 1] that sum to 1)."""
     __tracebackhide__ = True
-    _require_softmax_regression(model)
-    model.eval()
-    acc = _accuracy_of(model, X_test, y_test, "mnist_model", binary=False)
-    if acc < minimum:
-        raise ExerciseError(
-            f"mnist_model reaches {acc:.2%} test accuracy; it needs at least {minimum:.0%}. Use the course recipe: "
-            "normalized in-memory tensors, CrossEntropyLoss on logits, SGD with a learning rate around 0.1 to 0.5, "
-            "mini-batches of about 100, and a few epochs."
-        )
-    _passed(f"mnist_model reaches at least {minimum:.0%} accuracy on the 10,000 test images.")
-
-
-def check_mnist_classifier_more(model: Any, X_test: torch.Tensor) -> None:
-    """Hidden check: the model returns logits (no softmax inside) for a batch of images."""
-    __tracebackhide__ = True
-    _require_softmax_regression(model)
-    with torch.no_grad():
-        out = model(X_test[:256])
+    try:
+        with torch.no_grad():
+            out = model(X)
+    except Exception as err:  # noqa: BLE001
+        raise ExerciseError(f"mnist_model(X) raised {type(err).__name__}: {err}") from err
     out = _require_tensor(out, "mnist_model(X)")
-    _require_shape(out, (min(256, len(X_test)), 10), "mnist_model(X)")
+    _require_shape(out, (len(X), 10), "mnist_model(X)", "The model gives one row of 10 logits per image.")
     row_sums = out.sum(dim=1)
     rows_sum_to_one = torch.allclose(row_sums, torch.ones_like(row_sums), atol=1e-4)
     if rows_sum_to_one and bool(((out >= 0) & (out <= 1)).all()):
         raise ExerciseError(
-            "mnist_model(X) returns probabilities (each row sums to 1): the model ends with a softmax. "
-            "CrossEntropyLoss applies log-softmax itself, so the model must return logits."
+            "mnist_model(X) returns probabilities (every row is in [0, 1] and sums to 1): the model ends with a "
+            "softmax. The task says it must return logits: CrossEntropyLoss applies log-softmax itself, so a "
+            "softmax inside the model is applied twice during training. Remove nn.Softmax from the model, "
+            "train a fresh one, and call torch.softmax(logits, dim=1) (or model.predict_proba) only when you "
+            "want probabilities."
         )
-    _passed("mnist_model returns logits, one row of 10 per image.")
+
+
+def check_mnist_classifier(model: Any, X_val: torch.Tensor, y_val: torch.Tensor, minimum: float = 0.92) -> None:
+    """Visible check: softmax regression (7,850 parameters) returning logits, with ``minimum`` validation accuracy."""
+    __tracebackhide__ = True
+    _require_softmax_regression(model)
+    model.eval()
+    _require_logits(model, X_val[:256])
+    acc = _accuracy_of(model, X_val, y_val, "mnist_model", binary=False)
+    if acc < minimum:
+        untrained = " It looks untrained (a tenth is chance level)." if acc < 0.2 else ""
+        raise ExerciseError(
+            f"mnist_model classifies {acc:.2%} of the {len(y_val):,} validation images right; it needs at "
+            f"least {minimum:.0%}.{untrained} {RECIPE_HINT}"
+        )
+    _passed(f"mnist_model returns logits and classifies {acc:.2%} of the {len(y_val):,} validation images right "
+            f"(at least {minimum:.0%}).")
+
+
+def check_mnist_classifier_more(model: Any, X_test: torch.Tensor, y_test: torch.Tensor,
+                                minimum: float = 0.915) -> None:
+    """Hidden check: logits on test images, and at least ``minimum`` accuracy on the test set."""
+    __tracebackhide__ = True
+    _require_softmax_regression(model)
+    model.eval()
+    _require_logits(model, X_test[-300:])
+    acc = _accuracy_of(model, X_test, y_test, "mnist_model", binary=False)
+    if acc < minimum:
+        raise ExerciseError(
+            f"mnist_model classifies {acc:.2%} of the {len(y_test):,} test images right; it needs at least "
+            f"{minimum:.1%}. {RECIPE_HINT}"
+        )
+    _passed(f"mnist_model returns logits for test images and classifies at least {minimum:.1%} of them right.")
