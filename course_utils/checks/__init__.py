@@ -61,6 +61,14 @@ from course_utils.checks.lesson04 import (
     check_trained_classifier,
     check_trained_classifier_generalizes,
 )
+from course_utils.checks.lesson06 import (
+    check_choose_threshold,
+    check_choose_threshold_more,
+    check_precision_recall,
+    check_precision_recall_more,
+    check_standardize,
+    check_standardize_more,
+)
 from course_utils.checks.lesson07 import (
     check_mnist_classifier,
     check_mnist_classifier_more,
@@ -100,6 +108,13 @@ __all__ = [
     "check_trained_classifier_generalizes",
     "check_predict_point",
     "check_predict_point_more",
+    # lesson 06
+    "check_precision_recall",
+    "check_precision_recall_more",
+    "check_standardize",
+    "check_standardize_more",
+    "check_choose_threshold",
+    "check_choose_threshold_more",
     # lesson 07
     "check_my_log_softmax",
     "check_my_log_softmax_extremes",

@@ -1,0 +1,86 @@
+"""Lesson 06's mistakes catalogue: realistic wrong answers that the student version's visible checks must reject
+with a hint naming the fix, and the reference solutions they must accept (see tests/mistakes.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mistakes import assert_accepted, assert_rejected
+
+LESSON = "06"
+
+PR_HEAD = "def precision_recall(y_true, y_pred):\n"
+STD_HEAD = "def standardize(X_train, X):\n"
+CT_HEAD = "def choose_threshold(y_true, p, cost_fn, cost_fp):\n"
+CT_BODY = (
+    "    y_true, p = y_true.reshape(1, -1), p.reshape(1, -1)\n"
+    "    predicted = p {op} THRESHOLDS.reshape(-1, 1)\n"
+    "    misses = (~predicted & (y_true == 1)).sum(dim=1)\n"
+    "    false_alarms = (predicted & (y_true == 0)).sum(dim=1)\n"
+    "    costs = ({a} * misses + {b} * false_alarms) / y_true.numel()\n"
+    "    return {ret}\n"
+)
+
+
+def _ct(op=">=", a="cost_fn", b="cost_fp", ret="THRESHOLDS[costs.argmin()].item()", use="y_val, p_val"):
+    return CT_HEAD + CT_BODY.format(op=op, a=a, b=b, ret=ret) + f"\nbest_threshold = choose_threshold({use}, cost_fn=10, cost_fp=1)\n"
+
+
+CASES = [
+    # exercise 1: precision and recall
+    ("ex1", "naive division (ZeroDivisionError)", PR_HEAD + (
+        "    tp = int(((y_pred == 1) & (y_true == 1)).sum()); fp = int(((y_pred == 1) & (y_true == 0)).sum())\n"
+        "    fn = int(((y_pred == 0) & (y_true == 1)).sum())\n"
+        "    return tp / (tp + fp), tp / (tp + fn)\n"), r"return 0\.0"),
+    ("ex1", "tensors, not floats", PR_HEAD + (
+        "    tp = ((y_pred == 1) & (y_true == 1)).sum().float(); fp = ((y_pred == 1) & (y_true == 0)).sum().float()\n"
+        "    fn = ((y_pred == 0) & (y_true == 1)).sum().float()\n"
+        "    return tp / (tp + fp), tp / (tp + fn)\n"), r"Python float.*\.item\(\)"),
+    ("ex1", "tensor division gives nan", PR_HEAD + (
+        "    tp = ((y_pred == 1) & (y_true == 1)).sum().float(); fp = ((y_pred == 1) & (y_true == 0)).sum().float()\n"
+        "    fn = ((y_pred == 0) & (y_true == 1)).sum().float()\n"
+        "    return (tp / (tp + fp)).item(), (tp / (tp + fn)).item()\n"), r"nan.*0\.0"),
+    ("ex1", "precision and recall swapped", PR_HEAD + (
+        "    tp = int(((y_pred == 1) & (y_true == 1)).sum()); fp = int(((y_pred == 1) & (y_true == 0)).sum())\n"
+        "    fn = int(((y_pred == 0) & (y_true == 1)).sum())\n"
+        "    p = tp / (tp + fp) if tp + fp else 0.0\n    r = tp / (tp + fn) if tp + fn else 0.0\n"
+        "    return r, p\n"), r"swapped"),
+    ("ex1", "mean of a bool tensor", PR_HEAD + (
+        "    precision = (y_true[y_pred == 1] == 1).mean().item() if (y_pred == 1).any() else 0.0\n"
+        "    recall = (y_pred[y_true == 1] == 1).mean().item() if (y_true == 1).any() else 0.0\n"
+        "    return precision, recall\n"), r"\.float\(\)\.mean\(\)"),
+    # exercise 2: standardise with the training statistics
+    ("ex2", "statistics of X itself", STD_HEAD + "    return (X - X.mean(dim=0, keepdim=True)) / X.std(dim=0, correction=0, keepdim=True)\n",
+     r"training split only"),
+    ("ex2", "unbiased std (torch default)", STD_HEAD + "    return (X - X_train.mean(dim=0)) / X_train.std(dim=0)\n", r"correction=0"),
+    ("ex2", "no dim: one mean over everything", STD_HEAD + "    return (X - X_train.mean()) / X_train.std(correction=0)\n", r"dim=0"),
+    ("ex2", "dim=1 without keepdim (shape mismatch)", STD_HEAD + "    return (X - X_train.mean(dim=1)) / X_train.std(dim=1, correction=0)\n",
+     r"Hint|keepdim|shape"),
+    # exercise 3: the cost-minimising threshold, chosen on validation
+    ("ex3", "strict > instead of >=", _ct(op=">"), r"p >= threshold"),
+    ("ex3", "costs swapped", _ct(a="cost_fp", b="cost_fn"), r"costs are swapped"),
+    ("ex3", "largest threshold on ties", _ct(ret="THRESHOLDS[len(costs) - 1 - costs.flip(0).argmin()].item()"), r"smallest"),
+    ("ex3", "returns a tensor", _ct(ret="THRESHOLDS[costs.argmin()]"), r"Python float"),
+    ("ex3", "chosen on the test split", _ct(use="y_test, p_test"), r"TEST split.*validation"),
+    ("ex3", "Python min on the costs", CT_HEAD + (
+        "    costs = [(cost_fn * ((p < t) & (y_true == 1)).sum() + cost_fp * ((p >= t) & (y_true == 0)).sum()).item() for t in THRESHOLDS]\n"
+        "    return THRESHOLDS[costs.index(min(costs))].item()\n"
+        "best_threshold = choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)\n"), None),
+]
+
+
+@pytest.mark.parametrize("exercise, wrong, hint", [(e, w, h) for e, _, w, h in CASES if h is not None],
+                         ids=[f"{e}-{name}" for e, name, _, h in CASES if h is not None])
+def test_wrong_answer_is_rejected_with_a_hint(exercise, wrong, hint):
+    assert_rejected(LESSON, exercise, wrong, hint)
+
+
+@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
+def test_reference_solution_is_accepted(exercise):
+    assert_accepted(LESSON, exercise)
+
+
+def test_a_correct_list_comprehension_answer_is_accepted():
+    """A correct answer written differently (a Python loop over the thresholds) passes too."""
+    answer = [c for c in CASES if c[1] == "Python min on the costs"][0][2]
+    assert_accepted(LESSON, "ex3", answer)
