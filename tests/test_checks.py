@@ -53,12 +53,17 @@ def test_checks_leave_the_global_random_state_alone():
 
 
 def _stable_sigmoid(z):
-    e = torch.exp(-z.abs())
+    e = torch.exp(torch.where(z >= 0, -z, z))
     return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def _stable_log_sigmoid(z):
+    e = torch.exp(torch.where(z >= 0, -z, z))
+    return torch.where(z >= 0, -torch.log1p(e), z - torch.log1p(e))
+
+
 def test_my_sigmoid_passes_on_a_stable_sigmoid():
-    assert "201 points" in passes(checks.check_my_sigmoid, _stable_sigmoid)
+    assert "z = ±1000" in passes(checks.check_my_sigmoid, _stable_sigmoid)
     passes(checks.check_my_sigmoid_extremes, _stable_sigmoid)
 
 
@@ -66,26 +71,44 @@ def test_my_sigmoid_passes_on_a_stable_sigmoid():
     "answer, match",
     [
         (lambda z: 1 / (1 + torch.exp(z)), r"wrong at z = -10\.0000: got 1\.0000, expected 4\.5398e-05"),
-        (lambda z: torch.sigmoid(z).reshape(-1, 1), r"shape \(201, 1\), but it should have shape \(201,\)"),
+        (lambda z: _stable_sigmoid(z).reshape(-1, 1), r"shape \(207, 1\), but it should have shape \(207,\)"),
         (lambda z: None, "should return a torch.Tensor, but it returned NoneType. Did you forget the `return`"),
-        (lambda z: torch.sigmoid(z.neg_().neg_().mul_(1.5)), "changed its input z in place"),
-        (lambda z: torch.sigmoid(z).tolist(), "returned list"),
+        (lambda z: _stable_sigmoid(z.neg_().neg_().mul_(1.5)), "changed its input z in place"),
+        (lambda z: _stable_sigmoid(z).tolist(), "returned list"),
         (lambda z: 1 / 0, "raised ZeroDivisionError"),
+        (lambda z: torch.sigmoid(z), "uses torch.sigmoid, which the task rules out"),
+        (lambda z: torch.special.expit(z), "uses torch.special.expit"),
+        (lambda z: torch.exp(nn.functional.logsigmoid(z)), "uses F.logsigmoid"),
     ],
 )
 def test_my_sigmoid_hints(answer, match):
     fails(checks.check_my_sigmoid, answer, match=match)
 
 
-def test_my_sigmoid_extremes_catches_overflow_in_the_value_and_in_the_gradient():
+def test_my_sigmoid_visible_check_tests_every_rule_of_the_task():
     naive = lambda z: 1 / (1 + torch.exp(-z))  # noqa: E731 - right values, nan gradient at -1000
-    passes(checks.check_my_sigmoid, naive)
-    fails(checks.check_my_sigmoid_extremes, naive, match=r"gradient of my_sigmoid\(z\) gives the gradient nan at input -1000")
-    other_way = lambda z: torch.exp(z) / (1 + torch.exp(z))  # noqa: E731 - inf / inf at +1000
-    fails(checks.check_my_sigmoid_extremes, other_way, match=r"gives the value nan at input 100\.0000.*torch\.exp\(-z\.abs\(\)\)")
+    fails(checks.check_my_sigmoid, naive, match=r"gradient of my_sigmoid\(z\) gives the value nan at input -1000")
+    other_way = lambda z: torch.exp(z) / (1 + torch.exp(z))  # noqa: E731 - inf / inf at +100
+    fails(checks.check_my_sigmoid, other_way, match=r"gives the value nan at input 100\.0000.*torch\.where\(z >= 0, -z, z\)")
     where_naive = lambda z: torch.where(z >= 0, 1 / (1 + torch.exp(-z)), torch.exp(z) / (1 + torch.exp(z)))  # noqa: E731
-    fails(checks.check_my_sigmoid_extremes, where_naive, match="even the one torch.where does not select")
-    fails(checks.check_my_sigmoid_extremes, lambda z: _stable_sigmoid(z.float()), match="float64 z into torch.float32")
+    fails(checks.check_my_sigmoid, where_naive, match="even in the input of torch.where that it does not select")
+    with_abs = lambda z: (lambda e: torch.where(z >= 0, 1 / (1 + e), e / (1 + e)))(torch.exp(-z.abs()))  # noqa: E731
+    fails(checks.check_my_sigmoid, with_abs, match=r"at z = 0 is 0\.0000, but the true slope there is 0\.25")
+    fails(checks.check_my_sigmoid, lambda z: _stable_sigmoid(z.float()), match="float64 z into torch.float32")
+    fails(checks.check_my_sigmoid, lambda z: 1 / (1 + torch.exp(-z.clamp(-80, 80))), match=r"wrong at z = -1000")
+
+
+def test_my_sigmoid_hidden_check_probes_other_inputs():
+    # right on the visible inputs, wrong only on other ones: the hidden check must catch each
+    def float32_only_beyond_100(z):
+        return _stable_sigmoid(z) if z.dtype == torch.float32 or z.abs().max() < 300 else _stable_sigmoid(z.float())
+    passes(checks.check_my_sigmoid, float32_only_beyond_100)
+    fails(checks.check_my_sigmoid_extremes, float32_only_beyond_100, match="float64 z into torch.float32")
+
+    def flat_only(z):
+        return _stable_sigmoid(z) if z.ndim <= 2 else _stable_sigmoid(z).reshape(-1)
+    passes(checks.check_my_sigmoid, flat_only)
+    fails(checks.check_my_sigmoid_extremes, flat_only, match=r"shape \(24,\), but it should have shape \(2, 3, 4\)")
 
 
 def test_sigmoid_derivative():
@@ -93,19 +116,31 @@ def test_sigmoid_derivative():
     passes(checks.check_sigmoid_derivative, right)
     passes(checks.check_sigmoid_derivative_tails, right)
     textbook = lambda z: torch.sigmoid(z) * (1 - torch.sigmoid(z))  # noqa: E731
-    passes(checks.check_sigmoid_derivative, textbook)
-    fails(checks.check_sigmoid_derivative_tails, textbook, match=r"wrong at z = 12\.0000.*rounds to exactly 1.*sigma\(z\) \* sigma\(-z\)")
+    fails(checks.check_sigmoid_derivative, textbook, match=r"wrong at z = 20\.0000.*rounds to exactly 1.*sigma\(z\) \* sigma\(-z\)")
     fails(checks.check_sigmoid_derivative, lambda z: torch.sigmoid(z) ** 2, match="The derivative is sigma")
+    overflowing = lambda z: torch.exp(-z) / (1 + torch.exp(-z)) ** 2  # noqa: E731
+    fails(checks.check_sigmoid_derivative, overflowing, match=r"nan at input -1000.*overflows")
+    fails(checks.check_sigmoid_derivative, lambda z: right(z.float()), match="float64 z into torch.float32")
+    # right on the visible inputs, wrong beyond them: caught by the hidden check only
+    clipped = lambda z: right(z) if z.dtype == torch.float32 else right(z.clamp(-60, 60))  # noqa: E731
+    passes(checks.check_sigmoid_derivative, clipped)
+    fails(checks.check_sigmoid_derivative_tails, clipped, match=r"sigmoid_derivative\(z\) for a 2x3x4 float64 z is wrong")
 
 
 def test_my_log_sigmoid():
-    right = lambda z: torch.clamp(z, max=0) - torch.log1p(torch.exp(-z.abs()))  # noqa: E731
-    passes(checks.check_my_log_sigmoid, right)
-    passes(checks.check_my_log_sigmoid_extremes, right)
+    passes(checks.check_my_log_sigmoid, _stable_log_sigmoid)
+    passes(checks.check_my_log_sigmoid_extremes, _stable_log_sigmoid)
     naive = lambda z: torch.log(torch.sigmoid(z))  # noqa: E731
-    passes(checks.check_my_log_sigmoid, naive)
-    fails(checks.check_my_log_sigmoid_extremes, naive, match=r"gives the value -inf at input -1000.*log1p")
-    fails(checks.check_my_log_sigmoid, lambda z: torch.log(1 + torch.exp(-z)), match=r"wrong at z = -10")
+    fails(checks.check_my_log_sigmoid, naive, match=r"gives the value -inf at input -1000.*log1p")
+    fails(checks.check_my_log_sigmoid, lambda z: torch.log(1 + torch.exp(z)), match=r"wrong at z = -10")
+    clamp_abs = lambda z: torch.clamp(z, max=0) - torch.log1p(torch.exp(-z.abs()))  # noqa: E731
+    fails(checks.check_my_log_sigmoid, clamp_abs, match=r"at z = 0 is 0\.0000, but the true slope there is 0\.5")
+    fails(checks.check_my_log_sigmoid, nn.functional.logsigmoid, match="uses F.logsigmoid")
+    fails(checks.check_my_log_sigmoid, lambda z: -nn.functional.softplus(-z), match="uses F.softplus")
+    # right on the visible inputs, wrong on other shapes: caught by the hidden check only
+    flat_only = lambda z: _stable_log_sigmoid(z) if z.ndim <= 2 else _stable_log_sigmoid(z).reshape(-1)  # noqa: E731
+    passes(checks.check_my_log_sigmoid, flat_only)
+    fails(checks.check_my_log_sigmoid_extremes, flat_only, match=r"shape \(24,\)")
 
 
 # --------------------------------------------------------------------------- lesson 02

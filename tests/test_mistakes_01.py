@@ -1,0 +1,204 @@
+"""Mistakes catalogue, lesson 01: realistic wrong answers that the visible checks must reject with a hint.
+
+Each case runs through the check cell of ``student/01_*.ipynb`` (what a learner
+sees); the reference solutions of ``notebooks/`` must pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.mistakes import assert_accepted, assert_rejected
+
+LESSON = "01"
+
+MISTAKES = [
+    # ---- Exercise 1: my_sigmoid, from the formula, right and finite with right finite gradients
+    ("ex1", "naive-formula", """
+def my_sigmoid(z):
+    return 1 / (1 + torch.exp(-z))
+""", r"gradient of my_sigmoid\(z\) gives the value nan at input -1000.*torch\.where\(z >= 0, -z, z\)"),
+    ("ex1", "exp-abs-gradient-0-at-0", """
+def my_sigmoid(z):
+    e = torch.exp(-z.abs())
+    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
+""", r"at z = 0 is 0\.0000, but the true slope there is 0\.25.*z\.abs\(\).*torch\.where\(z >= 0, -z, z\)"),
+    ("ex1", "where-of-two-naive-branches", """
+def my_sigmoid(z):
+    return torch.where(z >= 0, 1 / (1 + torch.exp(-z)), torch.exp(z) / (1 + torch.exp(z)))
+""", r"nan at input -1000.*even in the input of torch\.where that it does not select"),
+    ("ex1", "exp-z-over-1-plus-exp-z", """
+def my_sigmoid(z):
+    return torch.exp(z) / (1 + torch.exp(z))
+""", r"gives the value nan at input 100\.0000.*overflows.*torch\.where\(z >= 0, -z, z\)"),
+    ("ex1", "torch-sigmoid", """
+def my_sigmoid(z):
+    return torch.sigmoid(z)
+""", r"uses torch\.sigmoid, which the task rules out: write the logistic function from its formula"),
+    ("ex1", "tensor-method-sigmoid", """
+def my_sigmoid(z):
+    return z.sigmoid()
+""", r"uses z\.sigmoid\(\).*rules out"),
+    ("ex1", "nn-sigmoid-layer", """
+from torch import nn
+
+def my_sigmoid(z):
+    return nn.Sigmoid()(z)
+""", r"uses torch\.sigmoid.*rules out"),
+    ("ex1", "special-expit", """
+def my_sigmoid(z):
+    return torch.special.expit(z)
+""", r"uses torch\.special\.expit.*rules out"),
+    ("ex1", "clamped-logit", """
+def my_sigmoid(z):
+    return 1 / (1 + torch.exp(-z.clamp(-30, 30)))
+""", r"wrong at z = -1000\.0000: got 9\.3576e-14, expected 0\.0000.*relative tolerance"),
+    ("ex1", "one-minus-in-the-left-tail", """
+def my_sigmoid(z):
+    return 0.5 * (1 + torch.tanh(z / 2))
+""", r"wrong at z = -10\.0000.*avoid 1 - \(a number close to 1\)"),
+    ("ex1", "python-if-on-a-tensor", """
+def my_sigmoid(z):
+    if z >= 0:
+        return 1 / (1 + torch.exp(-z))
+    return torch.exp(z) / (1 + torch.exp(z))
+""", r"Boolean value of Tensor.*Hint: .*torch\.where\(condition, a, b\)"),
+    ("ex1", "math-exp", """
+import math
+
+def my_sigmoid(z):
+    return 1 / (1 + math.exp(-z))
+""", r"Hint: `math\.exp` and `math\.log` work on ONE Python number; use `torch\.exp`"),
+    ("ex1", "numpy-exp", """
+import numpy as np
+
+def my_sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return torch.as_tensor(np.where(z >= 0, 1 / (1 + e), e / (1 + e)))
+""", r"NumPy functions .* leave PyTorch, so autograd cannot differentiate them"),
+    ("ex1", "float32-result-for-float64", """
+def my_sigmoid(z):
+    z = z.float()
+    e = torch.exp(torch.where(z >= 0, -z, z))
+    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
+""", r"turned a torch\.float64 z into torch\.float32; the result must keep the dtype of z"),
+    ("ex1", "detached-result", """
+def my_sigmoid(z):
+    z = z.detach()
+    e = torch.exp(torch.where(z >= 0, -z, z))
+    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
+""", r"not differentiable"),
+    # ---- Exercise 2: sigmoid_derivative, accurate (relative error < 0.1%) in both tails
+    ("ex2", "textbook-s-times-1-minus-s", """
+def sigmoid_derivative(z):
+    s = torch.sigmoid(z)
+    return s * (1 - s)
+""", r"wrong at z = 20\.0000: got 0\.0000, expected 2\.0612e-09.*sigma\(z\) \* sigma\(-z\)"),
+    ("ex2", "s-minus-s-squared", """
+def sigmoid_derivative(z):
+    return torch.sigmoid(z) - torch.sigmoid(z) ** 2
+""", r"wrong at z = 20\.0000.*1 - sigma\(z\) = sigma\(-z\)"),
+    ("ex2", "exp-formula-overflows", """
+def sigmoid_derivative(z):
+    return torch.exp(-z) / (1 + torch.exp(-z)) ** 2
+""", r"nan at input -1000\.0000.*overflows.*sigma\(z\) \* sigma\(-z\)"),
+    ("ex2", "autograd-of-torch-sigmoid", """
+def sigmoid_derivative(z):
+    z = z.detach().clone().requires_grad_(True)
+    torch.sigmoid(z).sum().backward()
+    return z.grad
+""", r"wrong at z = 20\.0000.*sigma\(z\) \* sigma\(-z\)"),
+    ("ex2", "sigmoid-squared", """
+def sigmoid_derivative(z):
+    return torch.sigmoid(z) ** 2
+""", r"wrong at z = -10\.0000.*The derivative is sigma\(z\) \* \(1 - sigma\(z\)\)"),
+    ("ex2", "float32-result-for-float64", """
+def sigmoid_derivative(z):
+    z = z.float()
+    return torch.sigmoid(z) * torch.sigmoid(-z)
+""", r"float64 z into torch\.float32"),
+    # ---- Exercise 3: my_log_sigmoid, right and finite from -1000 to 1000, right finite gradients
+    ("ex3", "log-of-sigmoid", """
+def my_log_sigmoid(z):
+    return torch.log(torch.sigmoid(z))
+""", r"gives the value -inf at input -1000\.0000.*torch\.log1p"),
+    ("ex3", "minus-log-1-plus-exp", """
+def my_log_sigmoid(z):
+    return -torch.log1p(torch.exp(-z))
+""", r"-inf at input -1000\.0000.*log\(1 \+ exp\(-z\)\) becomes inf"),
+    ("ex3", "clamp-and-abs-gradient-0-at-0", """
+def my_log_sigmoid(z):
+    return torch.clamp(z, max=0) - torch.log1p(torch.exp(-z.abs()))
+""", r"at z = 0 is 0\.0000, but the true slope there is 0\.5.*torch\.clamp\(z, max=0\)"),
+    ("ex3", "where-of-two-naive-branches", """
+def my_log_sigmoid(z):
+    return torch.where(z >= 0, -torch.log1p(torch.exp(-z)), z - torch.log1p(torch.exp(z)))
+""", r"gradient of my_log_sigmoid\(z\) gives the value nan at input -1000.*does not select"),
+    ("ex3", "python-min", """
+def my_log_sigmoid(z):
+    return min(z, 0) - torch.log1p(torch.exp(-z.abs()))
+""", r"Boolean value of Tensor.*Hint: .*torch\.minimum"),
+    ("ex3", "logsigmoid", """
+import torch.nn.functional as F
+
+def my_log_sigmoid(z):
+    return F.logsigmoid(z)
+""", r"uses F\.logsigmoid.*rules out"),
+    ("ex3", "softplus", """
+import torch.nn.functional as F
+
+def my_log_sigmoid(z):
+    return -F.softplus(-z)
+""", r"uses F\.softplus.*rules out"),
+    ("ex3", "log-of-a-stable-sigmoid", """
+def my_log_sigmoid(z):
+    e = torch.exp(torch.where(z >= 0, -z, z))
+    return torch.log(torch.where(z >= 0, 1 / (1 + e), e / (1 + e)))
+""", r"-inf at input -1000\.0000"),
+    ("ex3", "float32-result-for-float64", """
+def my_log_sigmoid(z):
+    z = z.float()
+    e = torch.exp(torch.where(z >= 0, -z, z))
+    return torch.where(z >= 0, -torch.log1p(e), z - torch.log1p(e))
+""", r"float64 z into torch\.float32"),
+]
+
+
+@pytest.mark.parametrize(
+    "exercise, answer, hint",
+    [pytest.param(ex, answer, hint, id=f"{ex}-{case}") for ex, case, answer, hint in MISTAKES],
+)
+def test_wrong_answer_is_rejected_with_a_hint(exercise: str, answer: str, hint: str) -> None:
+    assert_rejected(LESSON, exercise, answer, hint)
+
+
+@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
+def test_reference_solution_passes(exercise: str) -> None:
+    assert_accepted(LESSON, exercise)
+
+
+RIGHT_ALTERNATIVES = [
+    ("ex1", "where-on-safe-inputs", """
+def my_sigmoid(z):
+    pos = z >= 0
+    return torch.where(pos, 1 / (1 + torch.exp(-torch.where(pos, z, 0.0))),
+                       torch.exp(torch.where(pos, 0.0, z)) / (1 + torch.exp(torch.where(pos, 0.0, z))))
+"""),
+    ("ex2", "symmetric-exp", """
+def sigmoid_derivative(z):
+    e = torch.exp(-z.abs())
+    return e / (1 + e) ** 2
+"""),
+    ("ex3", "half-sum-form", """
+def my_log_sigmoid(z):
+    return (z - z.abs()) / 2 - torch.log1p(torch.exp(-z.abs()))
+"""),
+]
+
+
+@pytest.mark.parametrize(
+    "exercise, answer",
+    [pytest.param(ex, answer, id=f"{ex}-{case}") for ex, case, answer in RIGHT_ALTERNATIVES],
+)
+def test_other_right_answers_pass(exercise: str, answer: str) -> None:
+    assert_accepted(LESSON, exercise, answer)
