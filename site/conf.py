@@ -31,6 +31,11 @@ mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
 mathjax2_config = {
     "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]],
                 "processEscapes": True, "ignoreClass": "document", "processClass": "math|output_area"},
+    # jupyter-server-mathjax ships the STIX-Web fonts only (as the classic notebook used them).
+    # Its blank test font is url('about:blank'), which Chromium reports as a console error; local() loads nothing.
+    "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web", "imageFont": None,
+                 "styles": {"@font-face": {"font-family": "MathJax_Blank", "src": "local('MathJax_Blank')"}}},
+    "SVG": {"font": "STIX-Web"},
     "menuSettings": {"zoom": "None"},
     "messageStyle": "none",
 }
@@ -47,6 +52,7 @@ html_theme_options = {
     "home_page_in_toc": True,
     "navigation_with_keys": False,
 }
+html_context = {"default_mode": "auto"}  # light or dark as the reader's system prefers (empty is an error)
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False

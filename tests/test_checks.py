@@ -169,8 +169,21 @@ def test_model_3x():
         model = _build_model_3x()()
         model[0].weight.requires_grad_(False)
         return model
-    passes(checks.check_model_3x, frozen)
+    fails(checks.check_model_3x, frozen, match="does not require gradients")  # the task says trainable: visible
     fails(checks.check_model_3x_details, frozen, match="does not require gradients")
+
+    shared = _build_model_3x()()
+    fails(checks.check_model_3x, lambda: shared, match="same model .* NEW model on every call")
+
+    def without_no_grad():
+        model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+        model[0].weight.fill_(3.0)
+        return model
+    fails(checks.check_model_3x, without_no_grad, match=r"(?s)leaf Variable.*Hint: .*with torch\.no_grad\(\):")
+
+    def float64():
+        return _build_model_3x()().double()
+    fails(checks.check_model_3x, float64, match="dtype torch.float64; keep nn.Linear's float32 parameters")
 
 
 def _make_logistic_model(weights, bias):
@@ -184,9 +197,22 @@ def _make_logistic_model(weights, bias):
 def test_make_logistic_model():
     passes(checks.check_make_logistic_model, _make_logistic_model)
     passes(checks.check_make_logistic_model_more, _make_logistic_model)
-    fails(checks.check_make_logistic_model_more, lambda w, b: _make_logistic_model([*w, 0.0][:2], b),
+    two_only = lambda w, b: _make_logistic_model([*w, 0.0][:2], b)  # noqa: E731
+    fails(checks.check_make_logistic_model, two_only,  # any number of features: checked visibly
           match=r"nn\.Linear\(2, 1\); it should be nn\.Linear\(1, 1\)")
+    fails(checks.check_make_logistic_model_more, two_only, match=r"nn\.Linear\(2, 1\); it should be nn\.Linear\(5, 1\)")
     fails(checks.check_make_logistic_model, lambda w, b: _make_logistic_model(w, 0.0), match="its bias 0.0000")
+
+    def frozen(weights, bias):
+        return _make_logistic_model(weights, bias).requires_grad_(False)
+    fails(checks.check_make_logistic_model, frozen, match="does not require gradients")
+
+    def fill_vector(weights, bias):
+        model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
+        with torch.no_grad():
+            model[0].weight.fill_(torch.tensor(weights))
+        return model
+    fails(checks.check_make_logistic_model, fill_vector, match=r"(?s)fill_ only supports.*Hint: .*copy_")
 
 
 def test_prepare_input():
@@ -194,10 +220,15 @@ def test_prepare_input():
     passes(checks.check_prepare_input, right)
     passes(checks.check_prepare_input_more, right)
     fails(checks.check_prepare_input, lambda v: torch.tensor(v, dtype=torch.float32), match=r"\.reshape\(-1, 1\)")
+    fails(checks.check_prepare_input, lambda v: torch.tensor([v], dtype=torch.float32), match=r"That is a row")
     fails(checks.check_prepare_input, lambda v: torch.tensor(v).reshape(-1, 1), match="dtype torch.int64; a model needs floats")
     fails(checks.check_prepare_input, lambda v: torch.tensor(v, dtype=torch.float64).reshape(-1, 1), match="use torch.float32")
-    fails(checks.check_prepare_input_more, lambda v: torch.as_tensor(v, dtype=torch.float32).reshape(4, 1),
-          match=r"prepare_input\(torch.tensor\(\[5, -6, 7\]\)\) raised RuntimeError")
+    fails(checks.check_prepare_input, lambda v: torch.as_tensor(v, dtype=torch.float32).reshape(4, 1),
+          match=r"prepare_input\(\(0\.5, -2\.0\)\) raised RuntimeError")
+    lists_only = lambda v: v.reshape(-1, 1) if isinstance(v, torch.Tensor) else right(v)  # noqa: E731
+    fails(checks.check_prepare_input, lists_only, match=r"prepare_input\(torch\.tensor\(\[5, -6, 7\]\)\) has dtype torch\.int64")
+    fails(checks.check_prepare_input_more, lambda v: v.reshape(-1, 1) if isinstance(v, torch.Tensor) else right(v),
+          match=r"float64")
 
 
 # --------------------------------------------------------------------------- lesson 03
@@ -230,20 +261,32 @@ def test_logistic_classifier():
     fails(checks.check_logistic_classifier, SigmoidInForward, match="forward applies the sigmoid")
 
     class FloatClasses(_LogisticClassifier):
+        @torch.no_grad()
         def predict(self, X, threshold=0.5):
             return (self.predict_proba(X) >= threshold).float()
     fails(checks.check_logistic_classifier, FloatClasses, match=r"dtype torch\.float32; return classes as integers with \.long\(\)")
 
     class IgnoresThreshold(_LogisticClassifier):
+        @torch.no_grad()
         def predict(self, X, threshold=0.5):
             return (self.predict_proba(X) >= 0.5).long()
-    passes(checks.check_logistic_classifier, IgnoresThreshold)
-    fails(checks.check_logistic_classifier_more, IgnoresThreshold, match=r"threshold=0\.9\) is wrong.*at least the threshold")
+    fails(checks.check_logistic_classifier, IgnoresThreshold, match=r"threshold=0\.9\) is wrong.*at least the threshold")
+
+    class StrictlyGreater(_LogisticClassifier):
+        @torch.no_grad()
+        def predict(self, X, threshold=0.5):
+            return (self.predict_proba(X) > threshold).long()
+    fails(checks.check_logistic_classifier, StrictlyGreater, match=r"exactly 0\.5.*use `>=`, not `>`")
 
     class TracksGradients(_LogisticClassifier):
         def predict_proba(self, X):
             return torch.sigmoid(self(X))
-    fails(checks.check_logistic_classifier_more, TracksGradients, match="tracks gradients")
+    fails(checks.check_logistic_classifier, TracksGradients, match="tracks gradients")  # stated in the task: visible
+
+    class TwoInputsOnly(_LogisticClassifier):
+        def __init__(self, n_inputs):
+            super().__init__(2)
+    fails(checks.check_logistic_classifier, TwoInputsOnly, match=r"nn\.Linear\(2, 1\); it should be nn\.Linear\(3, 1\)")
 
     class OtherName(nn.Module):
         def __init__(self, n_inputs):
@@ -268,18 +311,25 @@ def test_map_state_dict():
             state[key.replace("0.", "linear.")] = state.pop(key)
         return state
     fails(checks.check_map_state_dict, in_place, match="changed the dictionary it was given")
-    swapped = lambda s: {"linear.weight": s["0.weight"] * 0 + 1, "linear.bias": s["0.bias"]}  # noqa: E731
-    fails(checks.check_map_state_dict, swapped, match="Keep each tensor with its key")
+    fails(checks.check_map_state_dict, lambda s: s, match="returned `state` itself")
+    changed = lambda s: {"linear.weight": s["0.weight"] * 0 + 1, "linear.bias": s["0.bias"]}  # noqa: E731
+    fails(checks.check_map_state_dict, changed, match=r"should hold the same tensor as state\['0\.weight'\]")
+    swapped = lambda s: {"linear.weight": s["0.bias"], "linear.bias": s["0.weight"]}  # noqa: E731
+    fails(checks.check_map_state_dict, swapped, match="(?s)size mismatch.*keep each tensor with its key")
 
 
 def test_decision_boundary():
     right = lambda m: (-m.linear.bias / m.linear.weight).item()  # noqa: E731
     passes(checks.check_decision_boundary, right)
     passes(checks.check_decision_boundary_more, right)
-    passes(checks.check_decision_boundary, lambda m: -m.linear.bias[0] / m.linear.weight[0, 0])  # a 0-d tensor is fine
+    fails(checks.check_decision_boundary, lambda m: -m.linear.bias[0] / m.linear.weight[0, 0],  # the task says float
+          match=r"returned a tensor of shape \(\); the task asks for a Python float.*\.item\(\)")
     fails(checks.check_decision_boundary, lambda m: (m.linear.bias / m.linear.weight).item(),
           match=r"returned -2\.5000, expected 2\.5000.*x = -b / w")
-    fails(checks.check_decision_boundary, lambda m: None, match="should return a number.*`return`")
+    fails(checks.check_decision_boundary, lambda m: 2.5, match=r"w = -0\.5, b = 1\.0\) returned 2\.5000, expected 2\.0000")
+    fails(checks.check_decision_boundary, lambda m: round((-m.linear.bias / m.linear.weight).item()),
+          match="should return a Python float, but it returned int")
+    fails(checks.check_decision_boundary, lambda m: None, match="should return a Python float.*`return`")
 
 
 # --------------------------------------------------------------------------- lesson 04

@@ -36,7 +36,19 @@ import pytest
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _tracked_lessons() -> list[Path]:
+    """The lessons a fresh clone has: ``notebooks/NN_*.ipynb`` tracked by git (all of them outside a git checkout)."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "notebooks"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return sorted(ROOT / p for p in listed if re.fullmatch(r"notebooks/\d\d_[^/]*\.ipynb", p))
+
+
+LESSONS = _tracked_lessons()
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "site"
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
@@ -67,6 +79,11 @@ def _soup(path: Path) -> BeautifulSoup:
 
 def _nbgrader(cell: dict) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _lines(text: str) -> str:
+    """The non-blank lines of ``text``, stripped: code compared regardless of indentation and blank lines."""
+    return "\n".join(ln.strip() for ln in text.splitlines() if ln.strip())
 
 
 def _output_images(cell: dict) -> int:
@@ -101,7 +118,8 @@ def built(tmp_path_factory) -> dict:
 
 
 def _pages(out: Path) -> list[Path]:
-    return sorted(out.rglob("*.html"))
+    """The site's pages (not the theme's template fragments in _static/)."""
+    return sorted(p for p in out.rglob("*.html") if "_static" not in p.relative_to(out).parts)
 
 
 # --------------------------------------------------------------------------- content
@@ -115,7 +133,7 @@ def test_home_page_lists_every_lesson_with_thumbnail_and_time(built):
     cards = home.select(".course-lesson-card")
     assert len(cards) == len(LESSONS), f"{len(cards)} lesson cards for {len(LESSONS)} lessons"
     for lesson, card in zip(LESSONS, cards):
-        first = _source(_read(lesson)["cells"][0])
+        first = _source(_read(built["clone"] / "notebooks" / lesson.name)["cells"][0])
         number = lesson.stem[:2]
         img = card.select_one("img")
         assert img is not None and img["src"].endswith(f"thumb_{number}.png"), card
@@ -139,7 +157,8 @@ def test_lesson_page_shows_every_figure_and_launch_buttons(built, lesson):
     page = out / "lessons" / f"{lesson.stem}.html"
     assert page.is_file(), f"no page for {lesson.name}"
     soup = _soup(page)
-    nb = _read(lesson)
+    clone = built["clone"]
+    nb = _read(clone / "notebooks" / lesson.name)
     expected = sum(_output_images(c) for c in nb["cells"] if c["cell_type"] == "code"
                    and not _nbgrader(c).get("solution") and not _nbgrader(c).get("grade"))
     shown = soup.select("div.cell_output img")
@@ -149,24 +168,25 @@ def test_lesson_page_shows_every_figure_and_launch_buttons(built, lesson):
     md_images = sum(len(re.findall(r"!\[[^\]]*\]\(|<img\s", _source(c))) for c in nb["cells"]
                     if c["cell_type"] == "markdown")
     assert len(soup.select("article img")) >= expected + md_images
-    title = re.search(r"^#\s+(.+?)\s*$", _source(nb["cells"][0]), re.MULTILINE).group(1)
+    title = re.search(r"^#\s+(.+?)\s*$", _source(nb["cells"][0]), re.MULTILINE).group(1).replace("`", "")
     assert soup.select_one("article h1").get_text(" ", strip=True).rstrip("#").strip() == title
     binder = [a["href"] for a in soup.select("a.course-binder")]
     assert binder and binder[0].startswith("https://mybinder.org/v2/gh/") and \
         binder[0].endswith(f"?urlpath=lab/tree/student/{lesson.stem}.ipynb"), binder
     files = [page.parent / unquote(a["href"]) for a in soup.select("a.download")]
     assert [f.name for f in files] == [lesson.name, lesson.name], files
-    assert _read(files[0]) == _read(ROOT / "student" / lesson.name), "the first download is the student version"
+    assert _read(files[0]) == _read(clone / "student" / lesson.name), "the first download is the student version"
     assert _read(files[1]) == nb, "the second download is the full lesson"
-    assert soup.select(".bd-toc-nav a"), f"{lesson.stem}: no table of contents on the page"
+    assert soup.select(".bd-sidebar-secondary .page-toc a.nav-link"), f"{lesson.stem}: no table of contents on the page"
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
 def test_exercises_show_the_stub_and_hide_the_solution(built, lesson):
     soup = _soup(built["out"] / "lessons" / f"{lesson.stem}.html")
     html = str(soup)
-    nb = _read(lesson)
-    student = {_nbgrader(c).get("grade_id"): c for c in _read(ROOT / "student" / lesson.name)["cells"]}
+    clone = built["clone"]
+    nb = _read(clone / "notebooks" / lesson.name)
+    student = {_nbgrader(c).get("grade_id"): c for c in _read(clone / "student" / lesson.name)["cells"]}
     answers = [c for c in nb["cells"] if _nbgrader(c).get("solution")]
     assert answers, f"{lesson.stem} has no graded exercise"
     dropdowns = soup.select("details.course-solution")
@@ -174,17 +194,18 @@ def test_exercises_show_the_stub_and_hide_the_solution(built, lesson):
     for details in dropdowns:
         assert not details.has_attr("open"), "a solution dropdown is open when the page loads"
         assert "Show the solution" in details.summary.get_text()
-    visible_code = "\n".join(pre.get_text() for pre in soup.select("div.cell_input pre"))
+    visible_cells = [_lines(pre.get_text()) for pre in soup.select("div.cell_input pre")]
+    visible_code = "\n".join(visible_cells)
     for cell, details in zip(answers, dropdowns):
-        solution_lines = [ln.strip() for ln in _source(cell).splitlines()
-                          if ln.strip() and "### " not in ln and ln.strip() not in _source(student[_nbgrader(cell)["grade_id"]])]
-        assert solution_lines, _source(cell)
-        hidden_text = details.get_text()
-        for line in solution_lines:
-            assert line in hidden_text, f"the dropdown lacks the solution line {line!r}"
-        assert solution_lines[0] not in visible_code, f"the solution line {solution_lines[0]!r} is visible"
         stub = _source(student[_nbgrader(cell)["grade_id"]])
-        for line in filter(None, (ln.strip() for ln in stub.splitlines())):
+        solution = _lines("\n".join(ln for ln in _source(cell).splitlines() if "### " not in ln))
+        assert solution in _lines(details.get_text()), f"the dropdown does not hold the solution:\n{solution}"
+        assert not any(solution in shown for shown in visible_cells), f"the solution is visible:\n{solution}"
+        elsewhere = "\n".join(_source(c) for c in nb["cells"] if c is not cell)
+        for line in solution.splitlines():
+            if line not in stub and line not in elsewhere:  # a line only the solution has
+                assert line not in visible_code, f"the solution line {line!r} is visible"
+        for line in _lines(stub).splitlines():
             assert line in visible_code, f"the student stub line {line!r} is not shown"
     for marker in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION"):
         assert marker not in html, f"{lesson.stem}: the page contains {marker!r}"

@@ -13,6 +13,16 @@ working alone gets the same feedback as the instructor's autograder
 The visible test cells call the checks whose names match the exercise
 (``check_my_sigmoid``); the hidden tests of the grader call the extra
 checks that probe other inputs and edge cases (``check_my_sigmoid_extremes``).
+
+The principle: **a visible check tests every rule its task states** (the
+values, the edge cases the task names, the return types, new and trainable
+models, any number of features, logits rather than probabilities, ...), so a
+learner never sees ✓ for an answer the task forbids. Hidden tests then probe
+*other inputs of the same rules* (fresh values, shapes, dtypes), never a rule
+the task does not state. When the learner's code raises, the check keeps the
+original error and, for the common attempts (Python's ``max`` on a tensor,
+``.max(dim=...)`` without ``.values``, a missing ``keepdim``, ``fill_`` with a
+vector, ...), adds what to write instead (``common._hint_for``).
 Checks never change the global random state: they draw their inputs from
 their own seeded generators.
 
@@ -58,8 +68,8 @@ from course_utils.checks.lesson04 import (
     check_bce_gradients_more,
     check_predict_point,
     check_predict_point_more,
-    check_trained_classifier,
-    check_trained_classifier_generalizes,
+    check_train,
+    check_train_more,
 )
 from course_utils.checks.lesson06 import (
     check_choose_threshold,
@@ -104,8 +114,8 @@ __all__ = [
     # lesson 04
     "check_bce_gradients",
     "check_bce_gradients_more",
-    "check_trained_classifier",
-    "check_trained_classifier_generalizes",
+    "check_train",
+    "check_train_more",
     "check_predict_point",
     "check_predict_point_more",
     # lesson 06

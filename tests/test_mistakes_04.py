@@ -1,0 +1,187 @@
+"""Mistakes catalogue, lesson 04: realistic wrong answers that the visible checks must reject with a hint.
+
+Each case runs through the check cell of ``student/04_*.ipynb`` (what a learner
+sees); the reference solutions of ``notebooks/`` must pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.mistakes import assert_accepted, assert_rejected
+
+LESSON = "04"
+
+# The loop of Exercise 2 with one line changed; {zero}, {forward}, {loss_fn}, {backward}, {step},
+# {record} are filled in per mistake.
+_LOOP = """
+def train(model, X, y, lr, num_epochs):
+    optimizer = torch.optim.SGD(model.parameters(), lr={lr})
+    loss_fn = {loss_fn}
+    losses = []
+    for epoch in range(num_epochs):
+        {zero}
+        loss = loss_fn({forward}, y)
+        {backward}
+        {step}
+        losses.append({record})
+    return losses
+"""
+_RIGHT = dict(lr="lr", loss_fn="nn.BCEWithLogitsLoss()", zero="optimizer.zero_grad()", forward="model(X)",
+              backward="loss.backward()", step="optimizer.step()", record="loss.item()")
+
+
+def _loop(**changes: str) -> str:
+    return _LOOP.format(**{**_RIGHT, **changes})
+
+
+MISTAKES = [
+    # ---- Exercise 1: bce_gradients from the formula, any number of features, shaped like weight and bias
+    ("ex1", "sum-not-mean", """
+def bce_gradients(X, y, weight, bias):
+    error = torch.sigmoid(X @ weight.T + bias) - y
+    return (error * X).sum(dim=0, keepdim=True), error.sum(dim=0)
+""", r"sums over the rows.*mean"),
+    ("ex1", "wrong-sign", """
+def bce_gradients(X, y, weight, bias):
+    error = y - torch.sigmoid(X @ weight.T + bias)
+    return (error * X).mean(dim=0, keepdim=True), error.mean(dim=0)
+""", r"sign is flipped.*p - y"),
+    ("ex1", "logits-not-probabilities", """
+def bce_gradients(X, y, weight, bias):
+    error = (X @ weight.T + bias) - y
+    return (error * X).mean(dim=0, keepdim=True), error.mean(dim=0)
+""", r"logits .* in place of the probabilities.*torch\.sigmoid"),
+    ("ex1", "missing-keepdim", """
+def bce_gradients(X, y, weight, bias):
+    error = torch.sigmoid(X @ weight.T + bias) - y
+    return (error * X).mean(dim=0), error.mean(dim=0)
+""", r"shape \(2,\), but it should have shape \(1, 2\).*keepdim=True"),
+    ("ex1", "mean-over-everything", """
+def bce_gradients(X, y, weight, bias):
+    error = torch.sigmoid(X @ weight.T + bias) - y
+    return (error * X).mean(dim=0, keepdim=True), error.mean()
+""", r"shape \(\), but it should have shape \(1,\).*dim=0"),
+    ("ex1", "no-transpose", """
+def bce_gradients(X, y, weight, bias):
+    error = torch.sigmoid(X @ weight + bias) - y
+    return (error * X).mean(dim=0, keepdim=True), error.mean(dim=0)
+""", r"X @ weight\.T"),
+    ("ex1", "autograd-instead-of-formula", """
+def bce_gradients(X, y, weight, bias):
+    w = weight.clone().requires_grad_(True)
+    b = bias.clone().requires_grad_(True)
+    nn.BCEWithLogitsLoss()(X @ w.T + b, y).backward()
+    return w.grad, b.grad
+""", r"from the formula, without autograd"),
+    ("ex1", "two-features-only", """
+def bce_gradients(X, y, weight, bias):
+    logits = X[:, 0:1] * weight[0, 0] + X[:, 1:2] * weight[0, 1] + bias
+    error = torch.sigmoid(logits) - y
+    return (error * X).mean(dim=0, keepdim=True), error.mean(dim=0)
+""", r"with 3 features.*any number of features.*X @ weight\.T"),
+    # ---- Exercise 2: the training loop
+    ("ex2", "no-zero-grad", _loop(zero="pass"), r"never clears the gradients.*optimizer\.zero_grad\(\)"),
+    ("ex2", "sigmoid-with-bce-with-logits", _loop(forward="torch.sigmoid(model(X))"),
+     r"sigmoid before nn\.BCEWithLogitsLoss.*loss_fn\(model\(X\), y\)"),
+    ("ex2", "bce-loss-on-probabilities", _loop(loss_fn="nn.BCELoss()", forward="torch.sigmoid(model(X))"),
+     r"nn\.BCELoss on probabilities.*nn\.BCEWithLogitsLoss\(\)"),
+    ("ex2", "no-step", _loop(step="pass"), r"did not change the model's weights.*optimizer\.step\(\)"),
+    ("ex2", "no-backward", _loop(backward="pass"), r"did not change the model's weights.*loss\.backward\(\)"),
+    ("ex2", "zero-grad-after-backward", _loop(zero="pass", backward="loss.backward(); optimizer.zero_grad()"),
+     r"cleared before the step.*zero_grad first"),
+    ("ex2", "tensors-in-history", _loop(record="loss"), r"list of tensors.*loss\.item\(\)"),
+    ("ex2", "fixed-learning-rate", _loop(lr="1.0"), r"with the lr given"),
+    ("ex2", "trains-on-x-train", """
+def train(model, X, y, lr, num_epochs):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = []
+    for epoch in range(num_epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(X_train), y_train)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+""", r"the untrained model's loss on the X, y given.*not X_train"),
+    ("ex2", "forgot-return", """
+def train(model, X, y, lr, num_epochs):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.BCEWithLogitsLoss()
+    for epoch in range(num_epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(X), y)
+        loss.backward()
+        optimizer.step()
+""", r"returned None.*return losses"),
+    ("ex2", "calls-the-helper", """
+from course_utils.training import train_logistic_regression
+
+def train(model, X, y, lr, num_epochs):
+    return train_logistic_regression(model, X, y, lr=lr, num_epochs=num_epochs)
+""", r"list of Python floats"),
+    # ---- Exercise 3: predict_point returns a Python float and an int
+    ("ex3", "returns-tensors", """
+def predict_point(model, point):
+    X_new = torch.tensor([point], dtype=torch.float32)
+    return model.predict_proba(X_new), model.predict(X_new)
+""", r"returned \(Tensor, Tensor\).*\.item\(\).*int\("),
+    ("ex3", "class-as-tensor", """
+def predict_point(model, point):
+    X_new = torch.tensor([point], dtype=torch.float32)
+    return model.predict_proba(X_new).item(), model.predict(X_new)
+""", r"returned \(float, Tensor\).*int\("),
+    ("ex3", "logit-threshold-0.5", """
+def predict_point(model, point):
+    X_new = torch.tensor([point], dtype=torch.float32)
+    logit = model(X_new).item()
+    return model.predict_proba(X_new).item(), int(logit >= 0.5)
+""", r"logit's threshold is 0"),
+    ("ex3", "strict-greater", """
+def predict_point(model, point):
+    X_new = torch.tensor([point], dtype=torch.float32)
+    p = model.predict_proba(X_new).item()
+    return p, int(p > 0.5)
+""", r"exactly 0\.5 here.*at least 0\.5"),
+    ("ex3", "round-the-probability", """
+def predict_point(model, point):
+    X_new = torch.tensor([point], dtype=torch.float32)
+    p = model.predict_proba(X_new).item()
+    return p, round(p)
+""", r"round\(0\.5\) is 0"),
+    ("ex3", "integer-tensor", """
+def predict_point(model, point):
+    X_new = torch.tensor([point])
+    return model.predict_proba(X_new).item(), int(model.predict(X_new).item())
+""", r"\(2, 0\).*(float32|\.float\(\))"),
+    ("ex3", "bool-class", """
+def predict_point(model, point):
+    X_new = torch.tensor([point], dtype=torch.float32)
+    p = model.predict_proba(X_new).item()
+    return p, p >= 0.5
+""", r"int 0 or 1; got bool.*int\("),
+    ("ex3", "logit-as-probability", """
+def predict_point(model, point):
+    X_new = torch.tensor([point], dtype=torch.float32)
+    z = model(X_new).item()
+    return z, int(z >= 0)
+""", r"returned the logit .* apply the sigmoid"),
+]
+
+
+@pytest.mark.parametrize("exercise, answer, hint",
+                         [(ex, answer, hint) for ex, _, answer, hint in MISTAKES],
+                         ids=[f"{ex}-{name}" for ex, name, _, _ in MISTAKES])
+def test_wrong_answer_is_rejected_with_a_hint(exercise, answer, hint):
+    assert_rejected(LESSON, exercise, answer, hint)
+
+
+@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
+def test_reference_solution_is_accepted(exercise):
+    assert_accepted(LESSON, exercise)
+
+
+def test_every_exercise_has_at_least_two_mistakes():
+    for exercise in ("ex1", "ex2", "ex3"):
+        assert sum(ex == exercise for ex, *_ in MISTAKES) >= 2
