@@ -348,35 +348,71 @@ def test_bce_gradients():
     def summed(X, y, weight, bias):
         gw, gb = _bce_gradients(X, y, weight, bias)
         return gw * len(X), gb * len(X)
-    fails(checks.check_bce_gradients, summed, match="not the sum")
-    fails(checks.check_bce_gradients, lambda X, y, w, b: tuple(-g for g in _bce_gradients(X, y, w, b)), match="Check the sign")
+    fails(checks.check_bce_gradients, summed, match="sums over the rows")
+    fails(checks.check_bce_gradients, lambda X, y, w, b: tuple(-g for g in _bce_gradients(X, y, w, b)), match="sign is flipped")
     fails(checks.check_bce_gradients, lambda X, y, w, b: (_bce_gradients(X, y, w, b)[0].flatten(), _bce_gradients(X, y, w, b)[1]),
-          match=r"shape \(2,\), but it should have shape \(1, 2\)")
+          match=r"shape \(2,\), but it should have shape \(1, 2\).*keepdim=True")
+
+    def with_autograd(X, y, weight, bias):
+        w, b = weight.clone().requires_grad_(True), bias.clone().requires_grad_(True)
+        nn.functional.binary_cross_entropy_with_logits(X @ w.T + b, y).backward()
+        return w.grad, b.grad
+    fails(checks.check_bce_gradients, with_autograd, match="from the formula, without autograd")
+
+    def two_features_only(X, y, weight, bias):
+        error = torch.sigmoid(X[:, :1] * weight[0, 0] + X[:, 1:2] * weight[0, 1] + bias) - y
+        return (error * X).mean(dim=0, keepdim=True), error.mean(dim=0)
+    fails(checks.check_bce_gradients, two_features_only, match="with 3 features.*any number of features")
 
     def naive_sigmoid(X, y, weight, bias):
         p = 1 / (1 + torch.exp(-(X @ weight.reshape(-1, 1) + bias)))
         error = p - y
         return (error * X).mean(dim=0).reshape(weight.shape), error.mean().reshape(bias.shape)
     passes(checks.check_bce_gradients, naive_sigmoid)
+    passes(checks.check_bce_gradients_more, naive_sigmoid)
 
 
-def test_trained_classifier():
-    from course_utils.synthetic import make_two_blobs, train_test_split
-    from course_utils.training import train_logistic_regression
+def _train(model, X, y, lr, num_epochs, *, zero_grad=True, sigmoid=False, step=True):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = []
+    for _ in range(num_epochs):
+        if zero_grad:
+            optimizer.zero_grad()
+        out = model(X)
+        loss = loss_fn(torch.sigmoid(out) if sigmoid else out, y)
+        loss.backward()
+        if step:
+            optimizer.step()
+        losses.append(loss.item())
+    return losses
 
-    X, y = make_two_blobs(n_samples=300, seed=0)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, seed=0)
-    model = LogisticRegression(2)
-    train_logistic_regression(model, X_train, y_train, lr=1.0, num_epochs=200)
-    passes(checks.check_trained_classifier, model, X_test, y_test)
-    passes(checks.check_trained_classifier_generalizes, model)
 
-    wrong_way = LogisticRegression(2)
-    with torch.no_grad():
-        wrong_way.linear.weight.copy_(-model.linear.weight)
-    fails(checks.check_trained_classifier, wrong_way, X_test, y_test, match=r"test accuracy; it needs at least 90%")
-    fails(checks.check_trained_classifier, None, X_test, y_test, match="trained_model is None")
-    fails(checks.check_trained_classifier, nn.Linear(2, 1), X_test, y_test, match="use course_utils.LogisticRegression")
+def test_train():
+    passes(checks.check_train, _train)
+    passes(checks.check_train_more, _train)
+    fails(checks.check_train, lambda *a: _train(*a, zero_grad=False), match="never clears the gradients.*zero_grad")
+    fails(checks.check_train, lambda *a: _train(*a, sigmoid=True), match="sigmoid before nn.BCEWithLogitsLoss")
+    fails(checks.check_train, lambda *a: _train(*a, step=False), match=r"did not change the model's weights.*optimizer\.step\(\)")
+    fails(checks.check_train, lambda m, X, y, lr, n: _train(m, X, y, 1.0, n), match="with the lr given")
+    fails(checks.check_train, lambda m, X, y, lr, n: None, match="returned None")
+    fails(checks.check_train, lambda m, X, y, lr, n: _train(m, X, y, lr, n + 1), match="one per epoch")
+    fails(checks.check_train, not_written, match="not written yet")
+
+    def bce_loss(model, X, y, lr, num_epochs):
+        optimizer, losses = torch.optim.SGD(model.parameters(), lr=lr), []
+        for _ in range(num_epochs):
+            optimizer.zero_grad()
+            loss = nn.BCELoss()(torch.sigmoid(model(X)), y)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return losses
+    fails(checks.check_train, bce_loss, match="nn.BCELoss on probabilities")
+
+    def new_model(model, X, y, lr, num_epochs):
+        return _train(LogisticRegression(X.shape[1]), X, y, lr, num_epochs)
+    fails(checks.check_train, new_model, match="did not change the model's weights")
 
 
 def test_predict_point():
@@ -385,8 +421,11 @@ def test_predict_point():
         return p, int(p >= 0.5)
     passes(checks.check_predict_point, right)
     passes(checks.check_predict_point_more, right)
-    fails(checks.check_predict_point, lambda m, pt: (right(m, pt)[0], 0), match="class 1 when the probability is at least 0.5")
-    fails(checks.check_predict_point, lambda m, pt: (m(torch.tensor([pt])).item(), 1), match=r"expected 0\.7311 = sigmoid")
+    fails(checks.check_predict_point, lambda m, pt: (right(m, pt)[0], 0), match="class 1 exactly when the probability is at least 0.5")
+    fails(checks.check_predict_point, lambda m, pt: (m(torch.tensor([pt])).item(), 1), match="returned the logit")
+    fails(checks.check_predict_point, lambda m, pt: tuple(torch.tensor(v) for v in right(m, pt)), match=r"\.item\(\).*int\(")
+    fails(checks.check_predict_point, lambda m, pt: (right(m, pt)[0], bool(right(m, pt)[1])), match="int 0 or 1; got bool")
+    fails(checks.check_predict_point, lambda m, pt: (right(m, pt)[0], round(right(m, pt)[0])), match=r"round\(0\.5\) is 0")
     fails(checks.check_predict_point_more, lambda m, pt: right(m, [float(v) for v in pt][:1] * 2), match="expected")
 
 
