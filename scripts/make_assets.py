@@ -268,6 +268,28 @@ def thumb_04() -> plt.Figure:
     return fig
 
 
+def thumb_06() -> plt.Figure:
+    """Lesson 06: the ROC curve of the breast-cancer model on the validation split."""
+    from course_utils.models import LogisticRegression
+    from course_utils.plotting import plot_roc
+    from course_utils.seeding import set_seed
+    from course_utils.tabular import Standardizer, load_breast_cancer, stratified_split
+    from course_utils.training import fit_lbfgs
+
+    data = load_breast_cancer()
+    X_train, X_val, _, y_train, y_val, _ = stratified_split(data.X, data.y, (0.6, 0.2, 0.2), seed=0)
+    scaler = Standardizer().fit(X_train)
+    set_seed(0)
+    model = LogisticRegression(30)
+    fit_lbfgs(model, scaler.transform(X_train), y_train, weight_decay=3e-3, max_iter=500)
+    fig, ax = _thumb_axes()
+    plot_roc({"validation": (y_val, model.predict_proba(scaler.transform(X_val)))}, ax=ax,
+             title="Breast cancer: ROC curve")
+    ax.legend(loc="lower right", fontsize="x-small")
+    fig.tight_layout()
+    return fig
+
+
 def thumb_07() -> plt.Figure:
     """Lesson 07: the first twelve MNIST test digits with their labels (needs MNIST, see course_utils.data)."""
     from course_utils.data import load_mnist
@@ -292,6 +314,7 @@ THUMBNAILS: dict[str, Callable[[], plt.Figure]] = {
     "thumb_02.png": thumb_02,
     "thumb_03.png": thumb_03,
     "thumb_04.png": thumb_04,
+    "thumb_06.png": thumb_06,
     "thumb_07.png": thumb_07,
 }
 
