@@ -248,8 +248,8 @@ def home_page(readme: str, lessons: list[Lesson], repo: str, ref: str) -> str:
     parts = [
         "# Logistic Regression with PyTorch\n",
         _rewrite_readme_links(intro, repo, ref, lessons),
-        f"\n## Lessons\n\n{len(lessons)} lessons, about {minutes} minutes in all (each lesson's page gives its own "
-        "estimate). Take them in order: each builds on the one before. Every lesson page has a button that "
+        f"\n## Lessons\n\n{len(lessons)} lessons, about {minutes} minutes in all ({minutes / 60:.1f} hours; each "
+        "card gives the lesson's own estimate). Take them in order: each builds on the one before. Every lesson page has a button that "
         "opens the student version on Binder, with nothing to install.\n",
         "::::{grid} 1 2 3 3\n:gutter: 3\n\n" + "\n".join(cards) + "::::\n",
     ]

@@ -323,7 +323,8 @@ def _open(browser, base: str, rel: str, problems: list[str]):
 
 def test_pages_open_in_chromium_without_errors(built, served, browser):
     """Home, guide, search and every lesson: no console error, nothing from elsewhere; math set; screenshots."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # no picture left over from a lesson that is gone
+    ARTIFACTS.mkdir(parents=True)
     problems: list[str] = []
     pages = ["index.html", "instructors.html"] + [f"lessons/{p.stem}.html" for p in LESSONS]
     for rel in pages:
@@ -342,7 +343,7 @@ def test_pages_open_in_chromium_without_errors(built, served, browser):
                 images = page.evaluate("() => [...document.querySelectorAll('article img')]"
                                        ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
                 problems.extend(f"{rel}: image {src} did not load" for src in images)
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=not rel.startswith("lessons/"))
             section = page.locator("section#graded-exercises")
             if section.count():
                 section.scroll_into_view_if_needed()
