@@ -197,3 +197,21 @@ def test_accuracy_of_adds_the_hint_too():
 
     with pytest.raises(ExerciseError, match=r"(?s)model\(X\) raised RuntimeError: mat1 and mat2.*X @ weight\.T"):
         _accuracy_of(WrongShapes(), torch.ones(4, 3), torch.zeros(4, dtype=torch.long), "model", binary=True)
+
+
+def test_assigning_a_plain_tensor_to_a_parameter_gets_a_hint():
+    def assign():
+        layer = nn.Linear(1, 1)
+        layer.weight = torch.tensor([[3.0]])
+        return layer
+
+    message = _message(assign)
+    assert "cannot assign 'torch.FloatTensor' as parameter 'weight'" in message
+    assert re.search(r"Hint: .*with torch\.no_grad\(\):.*layer\.weight\.copy_", message, re.S)
+
+
+@pytest.mark.parametrize("fn", [lambda w: w[1], lambda w: torch.tensor(w)[1]], ids=["list", "tensor"])
+def test_fixed_number_of_entries_gets_a_hint(fn):
+    message = _message(fn, [3.0])
+    assert re.search(r"index.*out of (range|bounds)", message)
+    assert "any length" in message.split("\nHint: ", 1)[1]

@@ -123,9 +123,17 @@ _HINTS: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
         "autograd forbids changing it in place (`fill_`, `copy_`, `+=`, `w[0] = ...`). To set a parameter, "
         "do it inside `with torch.no_grad():`, e.g. `with torch.no_grad(): layer.weight.fill_(3.0)`; "
         "to transform an input, compute a new tensor (`-z`, not `z.neg_()`).")),
+    (re.compile(r"cannot assign '[\w.]+' as parameter '(\w+)' \(torch\.nn\.Parameter or None expected\)"), lambda m: (
+        f"Assigning a plain tensor to `{m.group(1)}` would replace the trainable parameter. Keep the "
+        f"parameter and change its values inside `with torch.no_grad():`, e.g. "
+        f"`layer.{m.group(1)}.copy_(torch.tensor(...))` (or `.fill_(number)`).")),
     (re.compile(r"mat1 and mat2 must have the same dtype, but got (\w+) and (\w+)"), lambda m: (
         "The input and the weights must have the same dtype; the weights are float32 (Float). Convert the "
         "input with `.float()`, or create it with `dtype=torch.float32`.")),
+    (re.compile(r"index (-?\d+ )?(is )?out of (range|bounds)"), lambda m: (
+        "The code reads an entry that does not exist. If it reads a fixed number of entries "
+        "(`weights[0]`, `weights[1]`), make it work for any length: build the whole tensor at once, "
+        "e.g. `torch.tensor([weights])`, or loop over `range(len(...))`.")),
     (re.compile(r"a Tensor with (\d+) elements cannot be converted to Scalar"), lambda m: (
         f"`.item()` (and `float(...)`) turn a ONE-element tensor into a Python number, but this one has "
         f"{m.group(1)} elements. Reduce it first (e.g. `.mean()`, `.sum()`), or index the entry you mean.")),
@@ -289,7 +297,7 @@ def _require_trainable(module: nn.Module, call: str) -> None:
             raise ExerciseError(
                 f"The parameter {name} of {call} does not require gradients, so it could not be trained. "
                 "Set the values inside `with torch.no_grad():` (e.g. `layer.weight.fill_(3.0)`) instead "
-                "of replacing or detaching the parameter."
+                "of replacing or detaching the parameter, and do not call `requires_grad_(False)`."
             )
 
 

@@ -1,4 +1,8 @@
-"""Checks for the graded exercises of lesson 02: nn.Sequential."""
+"""Checks for the graded exercises of lesson 02: nn.Sequential.
+
+Each visible check tests every rule its task states; the hidden ``*_more`` /
+``*_details`` checks probe other inputs of the same rules.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,38 @@ def _build(build_fn: Callable[[], Any], name: str) -> Any:
     return _call(build_fn, name, f"{name}()")
 
 
+def _require_parameters(model: nn.Module, call: str, n_inputs: int) -> None:
+    """The model's parameters are nn.Linear's own: 0.weight (1, n) and 0.bias (1,), float32, trainable."""
+    __tracebackhide__ = True
+    shapes = {name: tuple(param.shape) for name, param in model.named_parameters()}
+    wanted = {"0.weight": (1, n_inputs), "0.bias": (1,)}
+    if shapes != wanted:
+        raise ExerciseError(
+            f"{call} has the parameters {shapes}, but nn.Linear({n_inputs}, 1) has {wanted}. Keep the layer's own "
+            "parameters and change only their values, inside `with torch.no_grad():`."
+        )
+    for name, param in model.named_parameters():
+        if param.dtype != torch.float32:
+            raise ExerciseError(f"{call}'s {name} has dtype {param.dtype}; keep nn.Linear's float32 parameters "
+                                "(write the values into them with `copy_` or `fill_`).")
+    _require_trainable(model, call)
+
+
+def _require_gradients_flow(model: nn.Module, call: str, X: torch.Tensor) -> None:
+    """A backward pass through the model reaches both parameters (it could be trained)."""
+    __tracebackhide__ = True
+    model.zero_grad()
+    out = model(X)
+    if not out.requires_grad:
+        raise ExerciseError(f"{call}(X) does not track gradients, so the model could not be trained: "
+                            "set the parameters inside `with torch.no_grad():`, but do not build the model there.")
+    out.sum().backward()
+    for name, param in model.named_parameters():
+        if param.grad is None:
+            raise ExerciseError(f"No gradient reaches {name} of {call}, so it could not be trained.")
+    model.zero_grad(set_to_none=True)
+
+
 def _check_sequential_function(
     model: nn.Sequential, call: str, X: torch.Tensor, weight: torch.Tensor, bias: float, formula: str
 ) -> None:
@@ -41,54 +77,81 @@ def _check_sequential_function(
     _require_close(out, expected, X, f"{call}(X)", input_name="X", atol=1e-6, rtol=1e-5, hint=hint)
 
 
-def check_model_3x(build_model_3x: Callable[[], nn.Sequential]) -> None:
-    """Visible check: ``build_model_3x()`` is ``Sequential(Linear(1, 1), Sigmoid())`` computing sigma(3x - 1)."""
+def _check_model_3x(build_model_3x: Callable[[], nn.Sequential], X: torch.Tensor) -> nn.Sequential:
+    """Structure, values on X, trainable parameters, and a new model on every call."""
     __tracebackhide__ = True
+    call = "build_model_3x()"
     model = _build(build_model_3x, "build_model_3x")
-    _sequential_parts(model, "build_model_3x()", 1)
-    X = torch.tensor([[1.0], [2.0], [3.0], [4.0]])
-    _check_sequential_function(model, "build_model_3x()", X, torch.tensor([3.0]), -1.0, "sigma(3x - 1)")
-    _passed("build_model_3x() is nn.Sequential(nn.Linear(1, 1), nn.Sigmoid()) and computes sigma(3x - 1) at x = 1, 2, 3, 4.")
+    _sequential_parts(model, call, 1)
+    _require_parameters(model, call, 1)
+    _check_sequential_function(model, call, X, torch.tensor([3.0]), -1.0, "sigma(3x - 1)")
+    _require_gradients_flow(model, call, X)
+    other = _build(build_model_3x, "build_model_3x")
+    if other is model or any(a is b or a.data_ptr() == b.data_ptr()
+                             for a, b in zip(model.parameters(), other.parameters())):
+        raise ExerciseError(
+            "build_model_3x() returned the same model (or the same parameters) twice. It must build a NEW "
+            "model on every call: create nn.Sequential(...) inside the function, not once outside it."
+        )
+    with torch.no_grad():  # training one model must not change another
+        model[0].weight.add_(1.0)
+    _check_sequential_function(other, call, X, torch.tensor([3.0]), -1.0, "sigma(3x - 1)")
+    return model
+
+
+def check_model_3x(build_model_3x: Callable[[], nn.Sequential]) -> None:
+    """Visible check: a new, trainable ``Sequential(Linear(1, 1), Sigmoid())`` computing sigma(3x - 1)."""
+    __tracebackhide__ = True
+    _check_model_3x(build_model_3x, torch.tensor([[1.0], [2.0], [3.0], [4.0]]))
+    _passed("build_model_3x() builds a new nn.Sequential(nn.Linear(1, 1), nn.Sigmoid()) with trainable "
+            "parameters, computing sigma(3x - 1) at x = 1, 2, 3, 4.")
 
 
 def check_model_3x_details(build_model_3x: Callable[[], nn.Sequential]) -> None:
-    """Hidden check: right on negative and fractional inputs too, parameters still trainable."""
+    """Hidden check: the same rules on negative and fractional inputs."""
     __tracebackhide__ = True
-    model = _build(build_model_3x, "build_model_3x")
-    _sequential_parts(model, "build_model_3x()", 1)
-    X = torch.linspace(-3, 3, steps=25).reshape(-1, 1)
-    _check_sequential_function(model, "build_model_3x()", X, torch.tensor([3.0]), -1.0, "sigma(3x - 1)")
-    _require_trainable(model, "build_model_3x()")
-    _passed("build_model_3x() computes sigma(3x - 1) on [-3, 3] and its parameters can still be trained.")
+    _check_model_3x(build_model_3x, torch.linspace(-3, 3, steps=25).reshape(-1, 1))
+    _passed("build_model_3x() computes sigma(3x - 1) on [-3, 3] too.")
+
+
+def _check_logistic_models(make_logistic_model: Callable[[Sequence[float], float], nn.Sequential],
+                           cases: Sequence[tuple[list, float]], seed: int) -> None:
+    """Each case builds the right trainable model; an earlier model is not changed by a later call."""
+    __tracebackhide__ = True
+    _require_callable(make_logistic_model, "make_logistic_model")
+    gen = _generator(seed)
+    built = []
+    for weights, bias in cases:
+        call = f"make_logistic_model({weights}, {bias})"
+        model = _call(make_logistic_model, "make_logistic_model", call, list(weights), bias)
+        _sequential_parts(model, call, len(weights))
+        _require_parameters(model, call, len(weights))
+        X = torch.randn(6, len(weights), generator=gen)
+        terms = " + ".join(f"{float(w):g} x{i + 1}" for i, w in enumerate(weights))
+        formula = f"sigma({terms} + {float(bias):g})"
+        weight = torch.tensor([float(w) for w in weights])
+        _check_sequential_function(model, call, X, weight, float(bias), formula)
+        _require_gradients_flow(model, call, X)
+        built.append((model, call, X, weight, float(bias), formula))
+    for model, call, X, weight, bias, formula in built:  # each call must build its own model
+        _check_sequential_function(model, call + " (checked again after the other calls)", X, weight, bias,
+                                   formula + ": build a new model on every call")
 
 
 def check_make_logistic_model(make_logistic_model: Callable[[Sequence[float], float], nn.Sequential]) -> None:
-    """Visible check: ``make_logistic_model([2.0, -1.0], 0.5)`` computes sigma(2 x1 - x2 + 0.5)."""
+    """Visible check: two, one and three features; trainable parameters."""
     __tracebackhide__ = True
-    _require_callable(make_logistic_model, "make_logistic_model")
-    call = "make_logistic_model([2.0, -1.0], 0.5)"
-    model = _call(make_logistic_model, "make_logistic_model", call, [2.0, -1.0], 0.5)
-    _sequential_parts(model, call, 2)
-    X = torch.tensor([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5], [-1.0, 1.0]])
-    _check_sequential_function(model, call, X, torch.tensor([2.0, -1.0]), 0.5, "sigma(2 x1 - x2 + 0.5)")
-    _passed(f"{call} computes sigma(2 x1 - x2 + 0.5).")
+    _check_logistic_models(make_logistic_model, [([2.0, -1.0], 0.5), ([1.0, 1.0], -2.0), ([3.0], -1.0),
+                                                 ([0.5, -1.0, 2.0], -3.0)], 1)
+    _passed("make_logistic_model works for 2, 1 and 3 features, e.g. [2.0, -1.0], 0.5 computes "
+            "sigma(2 x1 - x2 + 0.5), and keeps trainable parameters.")
 
 
 def check_make_logistic_model_more(make_logistic_model: Callable[[Sequence[float], float], nn.Sequential]) -> None:
-    """Hidden check: one and three features, trainable parameters, float32 weights."""
+    """Hidden check: five features, integer numbers, a zero bias."""
     __tracebackhide__ = True
-    _require_callable(make_logistic_model, "make_logistic_model")
-    gen = _generator(2)
-    for weights, bias in (([3.0], -1.0), ([0.5, -1.0, 2.0], -3.0)):
-        call = f"make_logistic_model({weights}, {bias})"
-        model = _call(make_logistic_model, "make_logistic_model", call, list(weights), bias)
-        linear, _ = _sequential_parts(model, call, len(weights))
-        if linear.weight.dtype != torch.float32:
-            raise ExerciseError(f"{call} has a {linear.weight.dtype} weight; keep nn.Linear's float32 parameters.")
-        X = torch.randn(10, len(weights), generator=gen)
-        _check_sequential_function(model, call, X, torch.tensor(weights), bias, "sigma(w . x + b)")
-        _require_trainable(model, call)
-    _passed("make_logistic_model works for one and three features and keeps trainable float32 parameters.")
+    _check_logistic_models(make_logistic_model, [([1.5, -0.5, 0.25, 2.0, -3.0], 0.0), ([2, -1], 3), ([-4.0], 0.75)], 2)
+    _passed("make_logistic_model works for five features, integer weights and a zero bias too.")
 
 
 def _check_prepared(out: Any, call: str, values: Sequence[float]) -> None:
@@ -100,33 +163,46 @@ def _check_prepared(out: Any, call: str, values: Sequence[float]) -> None:
         )
     if out.dtype != torch.float32:
         raise ExerciseError(f"{call} has dtype {out.dtype}; use torch.float32, the dtype of the model's weights.")
-    why = ("A column has one row per example and one column for the single feature: use .reshape(-1, 1)."
-           if out.ndim == 1 else "")
+    if out.ndim == 1:
+        why = "A column has one row per example and one column for the single feature: use .reshape(-1, 1)."
+    elif tuple(out.shape) == (1, len(values)) and len(values) > 1:
+        why = "That is a row (one example with many features); a column is .reshape(-1, 1)."
+    else:
+        why = "Use .reshape(-1, 1), which works for any number of values."
     _require_shape(out, (len(values), 1), call, why)
     _require_close(out, torch.tensor(values, dtype=torch.float64).reshape(-1, 1), None, call, atol=1e-6,
                    hint="Keep the numbers and their order.")
 
 
-def check_prepare_input(prepare_input: Callable[[Any], torch.Tensor]) -> None:
-    """Visible check: ``prepare_input([1, 2, 3, 4])`` is the float32 column ``[[1.], [2.], [3.], [4.]]``."""
+def _check_prepare_cases(prepare_input: Callable[[Any], torch.Tensor], cases: Sequence[tuple[str, Any, list]]) -> None:
     __tracebackhide__ = True
     _require_callable(prepare_input, "prepare_input")
-    call = "prepare_input([1, 2, 3, 4])"
-    _check_prepared(_call(prepare_input, "prepare_input", call, [1, 2, 3, 4]), call, [1, 2, 3, 4])
-    _passed(f"{call} is a float32 column of shape (4, 1).")
-
-
-def check_prepare_input_more(prepare_input: Callable[[Any], torch.Tensor]) -> None:
-    """Hidden check: integer tensors, a single value, and the result feeds an ``nn.Linear(1, 1)``."""
-    __tracebackhide__ = True
-    _require_callable(prepare_input, "prepare_input")
-    cases = [
-        ("prepare_input(torch.tensor([5, -6, 7]))", torch.tensor([5, -6, 7]), [5.0, -6.0, 7.0]),
-        ("prepare_input([2.5])", [2.5], [2.5]),
-        ("prepare_input((0, 1))", (0, 1), [0.0, 1.0]),
-    ]
     for call, arg, values in cases:
         out = _call(prepare_input, "prepare_input", call, arg)
         _check_prepared(out, call, values)
         _call(nn.Linear(1, 1), "nn.Linear(1, 1)", f"nn.Linear(1, 1)({call})", out)
-    _passed("prepare_input handles integer tensors, tuples and single values, and its output feeds nn.Linear(1, 1).")
+
+
+def check_prepare_input(prepare_input: Callable[[Any], torch.Tensor]) -> None:
+    """Visible check: a list of ints, a tuple of floats and an integer tensor become float32 columns."""
+    __tracebackhide__ = True
+    _check_prepare_cases(prepare_input, [
+        ("prepare_input([1, 2, 3, 4])", [1, 2, 3, 4], [1.0, 2.0, 3.0, 4.0]),
+        ("prepare_input((0.5, -2.0))", (0.5, -2.0), [0.5, -2.0]),
+        ("prepare_input(torch.tensor([5, -6, 7]))", torch.tensor([5, -6, 7]), [5.0, -6.0, 7.0]),
+    ])
+    _passed("prepare_input turns a list, a tuple and an integer tensor into float32 columns of shape (n, 1), "
+            "e.g. [1, 2, 3, 4] -> [[1.], [2.], [3.], [4.]].")
+
+
+def check_prepare_input_more(prepare_input: Callable[[Any], torch.Tensor]) -> None:
+    """Hidden check: a single value, a float64 tensor, a longer list."""
+    __tracebackhide__ = True
+    _check_prepare_cases(prepare_input, [
+        ("prepare_input([2.5])", [2.5], [2.5]),
+        ("prepare_input(torch.tensor([0.25, -1.5], dtype=torch.float64))",
+         torch.tensor([0.25, -1.5], dtype=torch.float64), [0.25, -1.5]),
+        ("prepare_input(list(range(-3, 7)))", list(range(-3, 7)), [float(v) for v in range(-3, 7)]),
+        ("prepare_input((0, 1))", (0, 1), [0.0, 1.0]),
+    ])
+    _passed("prepare_input handles a single value, float64 tensors and longer lists too.")

@@ -1,4 +1,8 @@
-"""Checks for the graded exercises of lesson 03: a custom nn.Module."""
+"""Checks for the graded exercises of lesson 03: a custom nn.Module.
+
+Each visible check tests every rule its task states; the hidden ``*_more``
+checks probe other inputs of the same rules.
+"""
 
 from __future__ import annotations
 
@@ -39,11 +43,11 @@ def _make_classifier(cls: Any, n_inputs: int, weight: Sequence[float], bias: flo
             f"{call}.linear is nn.Linear({linear.in_features}, {linear.out_features}); "
             f"it should be nn.Linear({n_inputs}, 1)."
         )
-    n_params = sum(p.numel() for p in model.parameters())
-    if n_params != n_inputs + 1:
+    names = [name for name, _ in model.named_parameters()]
+    if names != ["linear.weight", "linear.bias"]:
         raise ExerciseError(
-            f"{call} has {n_params} parameters; logistic regression with {n_inputs} input(s) has "
-            f"{n_inputs + 1} ({n_inputs} weight(s) and one bias). Keep only `self.linear`."
+            f"{call} has the parameters {names}; logistic regression with {n_inputs} input(s) has only "
+            f"['linear.weight', 'linear.bias'] ({n_inputs} weight(s) and one bias). Keep only `self.linear`."
         )
     with torch.no_grad():
         linear.weight.copy_(torch.tensor([list(weight)]))
@@ -72,7 +76,8 @@ def _check_classifier_outputs(model: nn.Module, X: torch.Tensor, thresholds: Seq
                                   "predict_proba", "model.predict_proba(X)", X), "model.predict_proba(X)")
     _require_shape(proba, (n, 1), "model.predict_proba(X)")
     _require_close(proba, torch.sigmoid(logits_expected), X, "model.predict_proba(X)", input_name="X", atol=1e-6,
-                   hint="predict_proba should return torch.sigmoid of the logits.")
+                   hint="predict_proba should return torch.sigmoid of the logits, torch.sigmoid(self(X)).")
+    _require_no_grad(proba, "model.predict_proba(X)")
     predict = getattr(model, "predict", None) or _missing("predict")
     for threshold in thresholds:
         if threshold == 0.5:
@@ -81,12 +86,30 @@ def _check_classifier_outputs(model: nn.Module, X: torch.Tensor, thresholds: Seq
             call = f"model.predict(X, threshold={threshold})"
             out = _call(predict, "predict", call, X, threshold=threshold)
         out = _require_tensor(out, call)
-        _require_shape(out, (n, 1), call)
+        why = "Keep the column: compare the (batch, 1) probabilities, without .squeeze() or .flatten()."
+        _require_shape(out, (n, 1), call, why if out.ndim == 1 else "")
         if out.dtype != torch.long:
             raise ExerciseError(f"{call} has dtype {out.dtype}; return classes as integers with .long().")
-        expected = (torch.sigmoid(logits_expected) >= threshold).long()
-        _require_close(out, expected, X, call, input_name="X", atol=0,
-                       hint=f"A row is class 1 when its probability is at least the threshold ({threshold}).")
+        proba_expected = torch.sigmoid(logits_expected)
+        expected = (proba_expected >= threshold).long()
+        hint = (f"A row is class 1 when its probability (not its logit) is at least the threshold "
+                f"({threshold}): `self.predict_proba(X) >= threshold`.")
+        wrong = out.ne(expected).flatten()
+        at_threshold = (proba_expected - threshold).abs().flatten() < 1e-7
+        if bool(wrong.any()) and bool(at_threshold[wrong].all()):
+            hint = (f"This row's probability is exactly {threshold}, which counts as class 1 ('at least'): "
+                    "use `>=`, not `>`.")
+        _require_close(out, expected, X, call, input_name="X", atol=0, hint=hint)
+        _require_no_grad(out, call)
+
+
+def _require_no_grad(out: torch.Tensor, call: str) -> None:
+    __tracebackhide__ = True
+    if out.requires_grad:
+        raise ExerciseError(
+            f"{call} tracks gradients; predictions need none. Keep the `@torch.no_grad()` line above the "
+            "method (or compute inside `with torch.no_grad():`)."
+        )
 
 
 def _missing(method: str) -> Callable[..., Any]:
@@ -97,28 +120,27 @@ def _missing(method: str) -> Callable[..., Any]:
 
 
 def check_logistic_classifier(cls: type) -> None:
-    """Visible check: forward gives logits, predict_proba probabilities, predict(threshold=0.5) classes."""
+    """Visible check: forward gives logits, predict_proba probabilities, predict(threshold) classes, any n_inputs."""
     __tracebackhide__ = True
     model = _make_classifier(cls, 2, [1.0, -2.0], 0.5)
-    X = torch.tensor([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5], [-1.0, 1.0], [0.5, 0.5]])
-    _check_classifier_outputs(model, X, thresholds=(0.5,))
-    _passed("LogisticClassifier(2): forward gives the logits, predict_proba the probabilities, predict the classes.")
+    # the row (1.5, 1.0) has logit exactly 0: probability 0.5, class 1 at threshold 0.5
+    X = torch.tensor([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5], [-1.0, 1.0], [1.5, 1.0], [0.75, 0.5]])
+    _check_classifier_outputs(model, X, thresholds=(0.5, 0.9, 0.2))
+    model = _make_classifier(cls, 3, [0.5, -1.0, 2.0], -0.25)
+    _check_classifier_outputs(model, torch.randn(8, 3, generator=_generator(3)), thresholds=(0.5, 0.7))
+    _passed("LogisticClassifier (2 and 3 inputs): forward gives the logits, predict_proba the probabilities, "
+            "predict the long classes (thresholds 0.2, 0.5, 0.7, 0.9), without tracking gradients.")
 
 
 def check_logistic_classifier_more(cls: type) -> None:
-    """Hidden check: three inputs, other thresholds, long classes without gradient tracking."""
+    """Hidden check: one and four inputs, other weights and thresholds, a batch of one."""
     __tracebackhide__ = True
-    model = _make_classifier(cls, 3, [0.5, -1.0, 2.0], -0.25)
-    X = torch.randn(12, 3, generator=_generator(3))
-    _check_classifier_outputs(model, X, thresholds=(0.5, 0.9, 0.1))
-    for method in ("predict_proba", "predict"):
-        out = getattr(model, method)(X)
-        if out.requires_grad:
-            raise ExerciseError(
-                f"model.{method}(X) tracks gradients; predictions need none. Decorate it with "
-                "@torch.no_grad() (or compute inside `with torch.no_grad():`)."
-            )
-    _passed("LogisticClassifier(3) is right for thresholds 0.1, 0.5 and 0.9, and its predictions track no gradients.")
+    gen = _generator(7)
+    model = _make_classifier(cls, 4, torch.randn(4, generator=gen).tolist(), 0.3)
+    _check_classifier_outputs(model, torch.randn(10, 4, generator=gen), thresholds=(0.5, 0.35, 0.8))
+    model = _make_classifier(cls, 1, [-1.5], 1.0)
+    _check_classifier_outputs(model, torch.tensor([[0.25]]), thresholds=(0.5, 0.6))
+    _passed("LogisticClassifier is right for 1 and 4 inputs, other thresholds and a batch of one too.")
 
 
 def _check_mapped(map_state_dict: Callable[[dict], dict], n_inputs: int, seed: int) -> None:
@@ -131,11 +153,16 @@ def _check_mapped(map_state_dict: Callable[[dict], dict], n_inputs: int, seed: i
         seq[0].weight.copy_(torch.randn(1, n_inputs, generator=gen))
         seq[0].bias.copy_(torch.randn(1, generator=gen))
     state = seq.state_dict()
-    keys_before = list(state)
-    call = "map_state_dict(seq_model.state_dict())"
+    before = {key: value.clone() for key, value in state.items()}
+    call = f"map_state_dict(state)  # state of nn.Sequential(nn.Linear({n_inputs}, 1), nn.Sigmoid())"
     mapped = _call(map_state_dict, "map_state_dict", call, state)
-    if list(state) != keys_before:
-        raise ExerciseError(f"{call} changed the dictionary it was given; build and return a new dictionary.")
+    if list(state) != list(before) or any(not torch.equal(state[k], v) for k, v in before.items()):
+        raise ExerciseError(
+            f"{call} changed the dictionary it was given (its keys or values); leave `state` as it is and "
+            "build a new dictionary, e.g. with a dict comprehension."
+        )
+    if mapped is state:
+        raise ExerciseError(f"{call} returned `state` itself; return a NEW dictionary.")
     if not isinstance(mapped, dict):
         hint = " Did you forget the `return` statement?" if mapped is None else ""
         raise ExerciseError(f"{call} should return a dict, but it returned {type(mapped).__name__}.{hint}")
@@ -149,27 +176,34 @@ def _check_mapped(map_state_dict: Callable[[dict], dict], n_inputs: int, seed: i
     try:
         model.load_state_dict(mapped)
     except Exception as err:  # noqa: BLE001
-        raise ExerciseError(f"LogisticRegression({n_inputs}).load_state_dict({call}) raised "
-                            f"{type(err).__name__}: {err}") from err
+        raise ExerciseError(f"LogisticRegression({n_inputs}).load_state_dict(map_state_dict(state)) raised "
+                            f"{type(err).__name__}: {err}\nHint: keep each tensor with its key: "
+                            "'0.weight' -> 'linear.weight', '0.bias' -> 'linear.bias'.") from err
+    for key in ("weight", "bias"):
+        _require_close(mapped[f"linear.{key}"], state[f"0.{key}"], None, f"map_state_dict(state)['linear.{key}']",
+                       atol=0, rtol=0, hint=f"It should hold the same tensor as state['0.{key}'].")
     X = torch.randn(8, n_inputs, generator=gen)
     _require_close(model.predict_proba(X), seq(X), X, "the loaded model's predict_proba(X)", input_name="X",
                    atol=1e-6, hint="Keep each tensor with its key: only the names change.")
 
 
 def check_map_state_dict(map_state_dict: Callable[[dict], dict]) -> None:
-    """Visible check: the mapped state_dict of a one-feature ``nn.Sequential`` loads into ``LogisticRegression``."""
+    """Visible check: one and three features; a new dict; ``state`` unchanged; the same tensors."""
     __tracebackhide__ = True
     _require_callable(map_state_dict, "map_state_dict")
     _check_mapped(map_state_dict, n_inputs=1, seed=4)
-    _passed("map_state_dict renames 0.weight/0.bias to linear.weight/linear.bias; the predictions match.")
+    _check_mapped(map_state_dict, n_inputs=3, seed=5)
+    _passed("map_state_dict returns a new dict with linear.weight/linear.bias holding the same tensors "
+            "(1 and 3 features), leaves its input unchanged, and the predictions match.")
 
 
 def check_map_state_dict_more(map_state_dict: Callable[[dict], dict]) -> None:
-    """Hidden check: three features, and the input dictionary is left unchanged."""
+    """Hidden check: two and ten features, other values."""
     __tracebackhide__ = True
     _require_callable(map_state_dict, "map_state_dict")
-    _check_mapped(map_state_dict, n_inputs=3, seed=5)
-    _passed("map_state_dict works for three features and leaves its input unchanged.")
+    _check_mapped(map_state_dict, n_inputs=2, seed=6)
+    _check_mapped(map_state_dict, n_inputs=10, seed=7)
+    _passed("map_state_dict works for 2 and 10 features too.")
 
 
 def _check_boundary(decision_boundary: Callable[[nn.Module], float], w: float, b: float) -> None:
@@ -183,32 +217,37 @@ def _check_boundary(decision_boundary: Callable[[nn.Module], float], w: float, b
     call = f"decision_boundary(model with w = {w}, b = {b})"
     out = _call(decision_boundary, "decision_boundary", call, model)
     if isinstance(out, torch.Tensor):
-        if out.numel() != 1:
-            raise ExerciseError(f"{call} returned a tensor of shape {tuple(out.shape)}; return one number (use .item()).")
-        out = out.item()
-    if isinstance(out, bool) or not isinstance(out, (int, float)):
-        hint = " Did you forget the `return` statement?" if out is None else ""
-        raise ExerciseError(f"{call} should return a number, but it returned {type(out).__name__}.{hint}")
+        raise ExerciseError(
+            f"{call} returned a tensor of shape {tuple(out.shape)}; the task asks for a Python float. "
+            "Turn a one-element tensor into a float with `.item()`, e.g. `(-b / w).item()`."
+        )
+    if isinstance(out, bool) or not isinstance(out, float):
+        hint = (" Did you forget the `return` statement?" if out is None
+                else " Return float(...) of your result." if isinstance(out, int) else "")
+        raise ExerciseError(f"{call} should return a Python float, but it returned {type(out).__name__}.{hint}")
     expected = -b / w
     if not math.isclose(out, expected, rel_tol=1e-5, abs_tol=1e-6):
         raise ExerciseError(
-            f"{call} returned {_fmt(float(out))}, expected {_fmt(expected)}: the boundary is where "
-            "w * x + b = 0, that is x = -b / w. Read w and b from model.linear.weight and model.linear.bias."
+            f"{call} returned {_fmt(float(out))}, expected {_fmt(expected)}: the probability is 0.5 where "
+            "the logit w * x + b is 0, that is x = -b / w. Read w and b from model.linear.weight and "
+            "model.linear.bias."
         )
 
 
 def check_decision_boundary(decision_boundary: Callable[[nn.Module], float]) -> None:
-    """Visible check: w = 2, b = -5 gives the boundary x = 2.5."""
+    """Visible check: a Python float, right for w = 2, b = -5 (x = 2.5), a negative weight and a zero bias."""
     __tracebackhide__ = True
     _require_callable(decision_boundary, "decision_boundary")
-    _check_boundary(decision_boundary, 2.0, -5.0)
-    _passed("decision_boundary gives x = 2.5 for w = 2, b = -5.")
+    for w, b in ((2.0, -5.0), (-0.5, 1.0), (4.0, 0.0)):
+        _check_boundary(decision_boundary, w, b)
+    _passed("decision_boundary returns a Python float: x = 2.5 for w = 2, b = -5, and the right x for a "
+            "negative weight and a zero bias.")
 
 
 def check_decision_boundary_more(decision_boundary: Callable[[nn.Module], float]) -> None:
-    """Hidden check: negative weights and a zero bias."""
+    """Hidden check: other weights and biases."""
     __tracebackhide__ = True
     _require_callable(decision_boundary, "decision_boundary")
-    for w, b in ((-0.5, 1.0), (4.0, 0.0), (0.25, 3.0)):
+    for w, b in ((0.25, 3.0), (-3.0, -1.5), (1.0, 0.125)):
         _check_boundary(decision_boundary, w, b)
-    _passed("decision_boundary is right for negative weights and a zero bias too.")
+    _passed("decision_boundary is right for other weights and biases too.")

@@ -1,0 +1,181 @@
+"""Mistakes catalogue, lesson 02: realistic wrong answers that the visible checks must reject with a hint.
+
+Each case runs through the check cell of ``student/02_*.ipynb`` (what a learner
+sees); the reference solutions of ``notebooks/`` must pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.mistakes import assert_accepted, assert_rejected
+
+LESSON = "02"
+
+MISTAKES = [
+    # ---- Exercise 1: build_model_3x, a new trainable model computing sigma(3x - 1)
+    ("ex1", "fill-outside-no-grad", """
+def build_model_3x():
+    model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+    model[0].weight.fill_(3.0)
+    model[0].bias.fill_(-1.0)
+    return model
+""", r"with torch\.no_grad\(\):"),
+    ("ex1", "frozen-parameters", """
+def build_model_3x():
+    model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight.fill_(3.0)
+        model[0].bias.fill_(-1.0)
+    model.requires_grad_(False)
+    return model
+""", r"does not require gradients.*requires_grad_\(False\)"),
+    ("ex1", "parameter-replaced-frozen", """
+def build_model_3x():
+    model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+    model[0].weight = nn.Parameter(torch.tensor([[3.0]]), requires_grad=False)
+    model[0].bias = nn.Parameter(torch.tensor([-1.0]), requires_grad=False)
+    return model
+""", r"does not require gradients"),
+    ("ex1", "plain-tensor-assigned", """
+def build_model_3x():
+    model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+    model[0].weight = torch.tensor([[3.0]])
+    model[0].bias = torch.tensor([-1.0])
+    return model
+""", r"cannot assign.*Hint: .*with torch\.no_grad\(\):"),
+    ("ex1", "same-model-every-call", """
+_model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+with torch.no_grad():
+    _model[0].weight.fill_(3.0)
+    _model[0].bias.fill_(-1.0)
+
+def build_model_3x():
+    return _model
+""", r"same model .* NEW model on every call"),
+    ("ex1", "weight-and-bias-swapped", """
+def build_model_3x():
+    model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight.fill_(-1.0)
+        model[0].bias.fill_(3.0)
+    return model
+""", r"its weight is -1\.0000 and its bias 3\.0000, but they should be 3\.0000 and -1\.0000"),
+    ("ex1", "no-sigmoid", """
+def build_model_3x():
+    model = nn.Sequential(nn.Linear(1, 1))
+    with torch.no_grad():
+        model[0].weight.fill_(3.0)
+        model[0].bias.fill_(-1.0)
+    return model
+""", r"1 layer\(s\); it should have two"),
+    # ---- Exercise 2: make_logistic_model, any weights and any number of features
+    ("ex2", "only-two-features", """
+def make_logistic_model(weights, bias):
+    model = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor([weights]))
+        model[0].bias.fill_(bias)
+    return model
+""", r"nn\.Linear\(2, 1\); it should be nn\.Linear\(1, 1\)|expand|copy"),
+    ("ex2", "two-entries-by-index", """
+def make_logistic_model(weights, bias):
+    model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight[0, 0] = weights[0]
+        model[0].weight[0, 1] = weights[1]
+        model[0].bias.fill_(bias)
+    return model
+""", r"list index out of range.*Hint: .*any length"),
+    ("ex2", "fill-with-a-vector", """
+def make_logistic_model(weights, bias):
+    model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight.fill_(torch.tensor(weights))
+        model[0].bias.fill_(bias)
+    return model
+""", r"Hint: `fill_` writes ONE number.*copy_"),
+    ("ex2", "fill-with-a-list", """
+def make_logistic_model(weights, bias):
+    model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight.fill_(weights)
+        model[0].bias.fill_(bias)
+    return model
+""", r"Hint: .*copy_"),
+    ("ex2", "frozen-parameters", """
+def make_logistic_model(weights, bias):
+    model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
+    model[0].weight = nn.Parameter(torch.tensor([weights]), requires_grad=False)
+    model[0].bias = nn.Parameter(torch.tensor([bias]), requires_grad=False)
+    return model
+""", r"does not require gradients"),
+    ("ex2", "bias-forgotten", """
+def make_logistic_model(weights, bias):
+    model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor([weights]))
+    return model
+""", r"is wrong.*its bias .* but they should be"),
+    ("ex2", "one-shared-model", """
+_model = None
+
+def make_logistic_model(weights, bias):
+    global _model
+    if _model is None or _model[0].in_features != len(weights):
+        _model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
+    with torch.no_grad():
+        _model[0].weight.copy_(torch.tensor([weights]))
+        _model[0].bias.fill_(bias)
+    return _model
+""", r"checked again after the other calls.*new model on every call"),
+    ("ex2", "copy-outside-no-grad", """
+def make_logistic_model(weights, bias):
+    model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
+    model[0].weight.copy_(torch.tensor([weights]))
+    model[0].bias.fill_(bias)
+    return model
+""", r"Hint: .*with torch\.no_grad\(\):"),
+    # ---- Exercise 3: prepare_input, a float32 column from a list, tuple or tensor
+    ("ex3", "keeps-integers", """
+def prepare_input(values):
+    return torch.tensor(values).reshape(-1, 1)
+""", r"dtype torch\.int64; a model needs floats"),
+    ("ex3", "flat-vector", """
+def prepare_input(values):
+    return torch.tensor(values, dtype=torch.float32)
+""", r"shape \(4,\).*\.reshape\(-1, 1\)"),
+    ("ex3", "a-row-not-a-column", """
+def prepare_input(values):
+    return torch.tensor([values], dtype=torch.float32)
+""", r"That is a row .*\.reshape\(-1, 1\)"),
+    ("ex3", "hard-coded-four", """
+def prepare_input(values):
+    return torch.tensor(values, dtype=torch.float32).reshape(4, 1)
+""", r"shape '\[4, 1\]' is invalid"),
+    ("ex3", "float64", """
+def prepare_input(values):
+    return torch.tensor(values, dtype=torch.float64).reshape(-1, 1)
+""", r"use torch\.float32"),
+    ("ex3", "float-of-list-only", """
+def prepare_input(values):
+    return torch.FloatTensor(values).reshape(-1, 1) if not isinstance(values, torch.Tensor) else values.reshape(-1, 1)
+""", r"dtype torch\.int64"),
+]
+
+
+@pytest.mark.parametrize("exercise, answer, hint",
+                         [(ex, answer, hint) for ex, _, answer, hint in MISTAKES],
+                         ids=[f"{ex}-{name}" for ex, name, _, _ in MISTAKES])
+def test_wrong_answer_is_rejected_with_a_hint(exercise, answer, hint):
+    assert_rejected(LESSON, exercise, answer, hint)
+
+
+@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
+def test_reference_solution_is_accepted(exercise):
+    assert_accepted(LESSON, exercise)
+
+
+def test_every_exercise_has_at_least_two_mistakes():
+    for exercise in ("ex1", "ex2", "ex3"):
+        assert sum(ex == exercise for ex, *_ in MISTAKES) >= 2

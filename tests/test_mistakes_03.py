@@ -1,0 +1,153 @@
+"""Mistakes catalogue, lesson 03: realistic wrong answers that the visible checks must reject with a hint.
+
+Each case runs through the check cell of ``student/03_*.ipynb`` (what a learner
+sees); the reference solutions of ``notebooks/`` must pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.mistakes import assert_accepted, assert_rejected
+
+LESSON = "03"
+
+_CLASS = '''
+class LogisticClassifier(nn.Module):
+    def __init__(self, n_inputs):
+        super().__init__()
+        {init}
+
+    def forward(self, X):
+        {forward}
+
+    {proba_decorator}
+    def predict_proba(self, X):
+        {proba}
+
+    @torch.no_grad()
+    def predict(self, X, threshold=0.5):
+        {predict}
+'''
+
+
+def _classifier(init="self.linear = nn.Linear(n_inputs, 1)", forward="return self.linear(X)",
+                proba="return torch.sigmoid(self(X))", predict="return (self.predict_proba(X) >= threshold).long()",
+                proba_decorator="@torch.no_grad()") -> str:
+    return _CLASS.format(init=init, forward=forward, proba=proba, predict=predict, proba_decorator=proba_decorator)
+
+
+MISTAKES = [
+    # ---- Exercise 1: LogisticClassifier
+    ("ex1", "sigmoid-in-forward", _classifier(forward="return torch.sigmoid(self.linear(X))",
+                                              proba="return self(X)"), r"forward applies the sigmoid"),
+    ("ex1", "threshold-ignored", _classifier(predict="return (self.predict_proba(X) >= 0.5).long()"),
+     r"threshold=0\.9\) is wrong.*at least the threshold"),
+    ("ex1", "strictly-greater", _classifier(predict="return (self.predict_proba(X) > threshold).long()"),
+     r"exactly 0\.5, which counts as class 1.*use `>=`, not `>`"),
+    ("ex1", "threshold-on-logits", _classifier(predict="return (self(X) >= threshold).long()"),
+     r"is wrong.*probability \(not its logit\).*predict_proba\(X\) >= threshold"),
+    ("ex1", "bool-classes", _classifier(predict="return self.predict_proba(X) >= threshold"),
+     r"dtype torch\.bool; return classes as integers with \.long\(\)"),
+    ("ex1", "float-classes", _classifier(predict="return (self.predict_proba(X) >= threshold).float()"),
+     r"dtype torch\.float32; return classes as integers with \.long\(\)"),
+    ("ex1", "flattened-classes", _classifier(predict="return (self.predict_proba(X) >= threshold).long().squeeze()"),
+     r"shape \(6,\).*without \.squeeze\(\)"),
+    ("ex1", "two-features-only", _classifier(init="self.linear = nn.Linear(2, 1)"),
+     r"nn\.Linear\(2, 1\); it should be nn\.Linear\(3, 1\)"),
+    ("ex1", "proba-tracks-gradients", _classifier(proba_decorator=""), r"tracks gradients.*@torch\.no_grad\(\)"),
+    ("ex1", "extra-sigmoid-layer", _classifier(init="self.linear = nn.Linear(n_inputs, 1)\n        "
+                                               "self.out = nn.Linear(1, 1)"), r"Keep only `self\.linear`"),
+    ("ex1", "layer-named-otherwise", _classifier(init="self.fc = nn.Linear(n_inputs, 1)",
+                                                 forward="return self.fc(X)"), r"no layer called `linear`"),
+    # ---- Exercise 2: map_state_dict
+    ("ex2", "renamed-in-place", """
+def map_state_dict(state):
+    for key in list(state):
+        state[key.replace("0.", "linear.")] = state.pop(key)
+    return state
+""", r"changed the dictionary it was given"),
+    ("ex2", "same-dict-returned", """
+def map_state_dict(state):
+    return state
+""", r"returned `state` itself; return a NEW dictionary"),
+    ("ex2", "keys-unchanged", """
+def map_state_dict(state):
+    return dict(state)
+""", r"replace the prefix '0\.' with 'linear\.'"),
+    ("ex2", "dot-lost", """
+def map_state_dict(state):
+    return {key.replace("0.", "linear"): value for key, value in state.items()}
+""", r"\['linearbias', 'linearweight'\].*replace the prefix"),
+    ("ex2", "tensors-swapped", """
+def map_state_dict(state):
+    return {"linear.weight": state["0.bias"], "linear.bias": state["0.weight"]}
+""", r"load_state_dict.*size mismatch.*keep each tensor with its key"),
+    ("ex2", "a-model-not-a-dict", """
+def map_state_dict(state):
+    model = LogisticRegression(state["0.weight"].shape[1])
+    model.load_state_dict({key.replace("0.", "linear."): v for key, v in state.items()})
+    return model
+""", r"should return a dict, but it returned LogisticRegression"),
+    ("ex2", "values-changed", """
+def map_state_dict(state):
+    return {"linear.weight": torch.zeros_like(state["0.weight"]), "linear.bias": state["0.bias"]}
+""", r"should hold the same tensor as state\['0\.weight'\]"),
+    # ---- Exercise 3: decision_boundary
+    ("ex3", "returns-a-tensor", """
+def decision_boundary(model):
+    return -model.linear.bias / model.linear.weight
+""", r"returned a tensor .* Python float.*\.item\(\)"),
+    ("ex3", "returns-a-0d-tensor", """
+def decision_boundary(model):
+    return (-model.linear.bias / model.linear.weight).squeeze()
+""", r"returned a tensor of shape \(\).*\.item\(\)"),
+    ("ex3", "sign-wrong", """
+def decision_boundary(model):
+    return (model.linear.bias / model.linear.weight).item()
+""", r"returned -2\.5000, expected 2\.5000.*x = -b / w"),
+    ("ex3", "w-over-b", """
+def decision_boundary(model):
+    return (-model.linear.weight / model.linear.bias).item()
+""", r"expected 2\.5000.*x = -b / w"),
+    ("ex3", "hard-coded", """
+def decision_boundary(model):
+    return 2.5
+""", r"w = -0\.5, b = 1\.0\) returned 2\.5000, expected 2\.0000"),
+    ("ex3", "item-of-weight-matrix-missing", """
+def decision_boundary(model):
+    return -model.linear.bias.item() / model.linear.weight
+""", r"returned a tensor.*\.item\(\)"),
+    ("ex3", "no-return", """
+def decision_boundary(model):
+    x = (-model.linear.bias / model.linear.weight).item()
+""", r"should return a Python float, but it returned NoneType.*`return`"),
+]
+
+
+@pytest.mark.parametrize("exercise, answer, hint",
+                         [(ex, answer, hint) for ex, _, answer, hint in MISTAKES],
+                         ids=[f"{ex}-{name}" for ex, name, _, _ in MISTAKES])
+def test_wrong_answer_is_rejected_with_a_hint(exercise, answer, hint):
+    assert_rejected(LESSON, exercise, answer, hint)
+
+
+@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
+def test_reference_solution_is_accepted(exercise):
+    assert_accepted(LESSON, exercise)
+
+
+def test_other_right_answers_are_accepted():
+    assert_accepted(LESSON, "ex2", """
+def map_state_dict(state):
+    return {"linear.weight": state["0.weight"], "linear.bias": state["0.bias"]}
+""")
+    assert_accepted(LESSON, "ex3", """
+def decision_boundary(model):
+    return -model.linear.bias.item() / model.linear.weight.item()
+""")
+
+
+def test_every_exercise_has_at_least_two_mistakes():
+    for exercise in ("ex1", "ex2", "ex3"):
+        assert sum(ex == exercise for ex, *_ in MISTAKES) >= 2
