@@ -9,7 +9,9 @@ The package is organised by what each module does:
 - :mod:`course_utils.data`       -- the data root and MNIST
 - :mod:`course_utils.fetch_data` -- download MNIST ahead of time (``python -m course_utils.fetch_data``)
 - :mod:`course_utils.synthetic`  -- 2-D two-class toy data and a seeded split (``make_two_blobs``, ``train_test_split``)
+  and, for lesson 05, data a line cannot separate (``make_moons``, ``make_circles``, ``make_xor``) and ``train_val_test_split``
 - :mod:`course_utils.training`   -- training loops and evaluation
+- :mod:`course_utils.features`   -- lesson 05's feature maps: polynomial features and a standardiser fitted on the training split
 - :mod:`course_utils.tabular`    -- lesson 06: breast-cancer data as tensors (malignant = 1), stratified split, ``Standardizer``
 - :mod:`course_utils.mnist`      -- MNIST as one normalized in-memory tensor, and the per-image ``ToTensor()`` loader
 - :mod:`course_utils.mnist_training` -- lesson 07's recipe (``train_mnist``, ``evaluate``, ``COURSE_RECIPE``)

@@ -192,3 +192,91 @@ def learning_rate_explorer(
     if show:
         display(box)
     return box
+
+
+# --------------------------------------------------------------------------- lesson 05
+
+
+def curved_boundary_run(
+    X_train: torch.Tensor,
+    y_train: torch.Tensor,
+    X_val: torch.Tensor,
+    y_val: torch.Tensor,
+    degree: int,
+    weight_decay: float,
+    seed: int = 0,
+) -> dict[str, object]:
+    """What the degree / weight-decay explorer computes for one setting.
+
+    Fits :func:`course_utils.features.fit_polynomial_logistic` on the training
+    split (feature map and standardiser included) and returns the model, the
+    fitted feature map and its train and validation accuracies.
+    """
+    from course_utils.features import fit_polynomial_logistic
+
+    X_train = check_float_features(X_train, 2, name="X_train")
+    X_val = check_float_features(X_val, 2, name="X_val")
+    y_train = check_binary_targets(y_train, n_rows=X_train.shape[0], name="y_train")
+    y_val = check_binary_targets(y_val, n_rows=X_val.shape[0], name="y_val")
+    model, feature_map = fit_polynomial_logistic(X_train, y_train, degree, weight_decay=weight_decay, seed=seed)
+    return {
+        "model": model,
+        "feature_map": feature_map,
+        "train_accuracy": accuracy(model.predict(feature_map(X_train)), y_train),
+        "val_accuracy": accuracy(model.predict(feature_map(X_val)), y_val),
+    }
+
+
+def _curved_readout(degree: int, weight_decay: float, run: dict[str, object]) -> str:
+    return (
+        f"<b>degree {degree}, weight decay {weight_decay:.0e}</b>: train accuracy {run['train_accuracy']:.3f}, "
+        f"validation accuracy {run['val_accuracy']:.3f}"
+    )
+
+
+def curved_boundary_explorer(
+    X_train: torch.Tensor,
+    y_train: torch.Tensor,
+    X_val: torch.Tensor,
+    y_val: torch.Tensor,
+    degree: int = 3,
+    weight_decay: float = 1e-3,
+    seed: int = 0,
+    show: bool = True,
+) -> widgets.VBox:
+    """A degree slider and a log-scale weight-decay slider; each change refits and redraws the boundary.
+
+    The left panel shows the boundary over the training points, the right one
+    over the validation points; the readout gives both accuracies. Returns
+    ``VBox([HBox([degree slider, weight-decay slider]), readout, plot])``.
+    """
+    from course_utils.plotting.binary import plot_decision_boundary
+
+    style = {"description_width": "initial"}
+    degree_slider = widgets.IntSlider(value=degree, min=1, max=12, step=1, description="degree",
+                                      style=style, continuous_update=False)
+    decay_slider = widgets.FloatLogSlider(value=weight_decay, base=10, min=-6, max=0, step=0.5,
+                                          description="weight decay (lambda)", style=style, continuous_update=False)
+    readout = widgets.HTML()
+    out = widgets.Output()
+
+    def redraw(_change: object = None) -> None:
+        run = curved_boundary_run(X_train, y_train, X_val, y_val, degree_slider.value, decay_slider.value, seed)
+        readout.value = _curved_readout(degree_slider.value, decay_slider.value, run)
+        with out:
+            out.clear_output(wait=True)
+            fig, (ax_train, ax_val) = plt.subplots(1, 2, figsize=(11, 4.4), sharex=True, sharey=True)
+            for ax, X, y, name, key in ((ax_train, X_train, y_train, "train", "train_accuracy"),
+                                        (ax_val, X_val, y_val, "validation", "val_accuracy")):
+                plot_decision_boundary(run["model"], X, y, ax=ax, feature_map=run["feature_map"],
+                                       title=f"{name}: accuracy {run[key]:.3f}")
+            fig.tight_layout()
+            plt.show()
+
+    degree_slider.observe(redraw, names="value")
+    decay_slider.observe(redraw, names="value")
+    box = widgets.VBox([widgets.HBox([degree_slider, decay_slider]), readout, out])
+    redraw()
+    if show:
+        display(box)
+    return box

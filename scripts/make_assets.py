@@ -268,6 +268,22 @@ def thumb_04() -> plt.Figure:
     return fig
 
 
+def thumb_05() -> plt.Figure:
+    """Lesson 05: a degree-3 logistic regression's curved boundary on the two moons."""
+    from course_utils.features import fit_polynomial_logistic
+    from course_utils.plotting import plot_decision_boundary
+    from course_utils.synthetic import make_moons
+
+    X, y = make_moons(n_samples=160, noise=0.25, seed=0)
+    model, feature_map = fit_polynomial_logistic(X, y, degree=3, weight_decay=1e-3)
+    fig, ax = _thumb_axes()
+    plot_decision_boundary(model, X, y, ax=ax, feature_map=feature_map, mark_errors=False,
+                           title="A curved boundary (degree 3)")
+    ax.get_legend().remove()
+    fig.tight_layout()
+    return fig
+
+
 def thumb_06() -> plt.Figure:
     """Lesson 06: the ROC curve of the breast-cancer model on the validation split."""
     from course_utils.models import LogisticRegression
@@ -314,6 +330,7 @@ THUMBNAILS: dict[str, Callable[[], plt.Figure]] = {
     "thumb_02.png": thumb_02,
     "thumb_03.png": thumb_03,
     "thumb_04.png": thumb_04,
+    "thumb_05.png": thumb_05,
     "thumb_06.png": thumb_06,
     "thumb_07.png": thumb_07,
 }

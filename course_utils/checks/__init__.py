@@ -79,6 +79,14 @@ from course_utils.checks.lesson06 import (
     check_standardize,
     check_standardize_more,
 )
+from course_utils.checks.lesson05 import (
+    check_choose_setting,
+    check_choose_setting_more,
+    check_poly_features,
+    check_poly_features_more,
+    check_standardize_splits,
+    check_standardize_splits_more,
+)
 from course_utils.checks.lesson07 import (
     check_mnist_classifier,
     check_mnist_classifier_more,
@@ -125,6 +133,13 @@ __all__ = [
     "check_standardize_more",
     "check_choose_threshold",
     "check_choose_threshold_more",
+    # lesson 05
+    "check_poly_features",
+    "check_poly_features_more",
+    "check_standardize_splits",
+    "check_standardize_splits_more",
+    "check_choose_setting",
+    "check_choose_setting_more",
     # lesson 07
     "check_my_log_softmax",
     "check_my_log_softmax_extremes",

@@ -8,7 +8,7 @@ so notebooks can compose figures and tests can inspect what was drawn
 - :mod:`~course_utils.plotting.style`   -- colours and defaults
 - :mod:`~course_utils.plotting.sigmoid` -- lesson 01
 - :mod:`~course_utils.plotting.mnist`   -- lesson 07 (digits, epoch curves, confusion matrix, weights)
-- :mod:`~course_utils.plotting.binary`  -- lesson 04 (2-D points, decision lines, BCE, training curves)
+- :mod:`~course_utils.plotting.binary`  -- lessons 04-05 (2-D points, decision boundaries of any model, BCE, training and validation curves)
 - :mod:`~course_utils.plotting.decisions` -- lesson 06 (confusion matrix, ROC, precision-recall, reliability, cost)
 """
 
@@ -20,6 +20,7 @@ from course_utils.plotting.binary import (
     plot_loss_curve,
     plot_points_2d,
     plot_probability_surface,
+    plot_validation_curve,
 )
 from course_utils.plotting.decisions import (
     plot_binary_confusion,
@@ -54,6 +55,7 @@ __all__ = [
     "plot_loss_curve",
     "plot_points_2d",
     "plot_probability_surface",
+    "plot_validation_curve",
     "plot_sigmoid",
     "plot_sigmoid_curve",
     "plot_sigmoid_family",

@@ -1,10 +1,14 @@
-"""Figures of lesson 04: 2-D points, decision lines, probability surfaces, BCE and training curves.
+"""Figures of lessons 04 and 05: 2-D points, decision boundaries, probability surfaces, BCE, training and validation curves.
 
-The model-based plots work for any binary model with two inputs (a
+The model-based plots work for any binary model of two inputs (a
 ``LogisticRegression(2)``, an ``nn.Sequential`` ending in ``nn.Sigmoid``, a
-small MLP...). They evaluate the model on a grid, so they draw curved
-boundaries too; when the model is linear they draw its exact line
-``w . x + b = 0`` as a ``Line2D`` that tests can read back.
+small MLP...). They never assume a linear model: they evaluate the model's
+probability ``p(class 1 | x)`` on a grid and contour it, so curved boundaries
+come out right. When the composed model happens to be linear in ``x`` they
+also draw its exact line ``w . x + b = 0`` as a ``Line2D`` that tests can read back.
+
+A model trained on features ``phi(x)`` (lesson 05) is drawn in the original
+plane by passing ``feature_map=phi``: the plots then evaluate ``model(phi(x))``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ PROBABILITY_CMAP = LinearSegmentedColormap.from_list(
 )
 
 Outputs = Literal["auto", "logits", "probabilities"]
+FeatureMap = Callable[[torch.Tensor], torch.Tensor]
 
 
 # --------------------------------------------------------------------------- data
@@ -94,12 +99,33 @@ def _detect_outputs(model: Callable, outputs: Outputs) -> str:
     return "logits"
 
 
-def binary_logit_function(model: Callable, outputs: Outputs = "auto") -> Callable[[torch.Tensor], torch.Tensor]:
-    """Check that ``model`` is a binary model with two inputs; return ``X -> logits`` shaped ``(n,)``.
+def _compose(model: Callable, feature_map: FeatureMap | None) -> Callable:
+    """``x -> model(feature_map(x))``, or ``model`` itself when there is no feature map."""
+    if feature_map is None:
+        return model
+    if not callable(feature_map):
+        raise TypeError(
+            f"feature_map must be a function from (n, 2) points to the model's (n, k) features, e.g. a fitted "
+            f"course_utils.features.PolynomialFeatureMap; got {type(feature_map).__name__}."
+        )
+    if not callable(model):
+        raise TypeError(f"model must be a torch model (an nn.Module), got {type(model).__name__}.")
+
+    def composed(X: torch.Tensor) -> torch.Tensor:
+        return model(feature_map(X))
+
+    return composed
+
+
+def binary_logit_function(
+    model: Callable, outputs: Outputs = "auto", feature_map: FeatureMap | None = None
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Check that ``model`` is a binary model of two inputs; return ``X -> logits`` shaped ``(n,)``.
 
     ``outputs="auto"`` treats an ``nn.Sequential`` that ends in ``nn.Sigmoid``
     as giving probabilities and anything else as giving logits (as the
-    course's ``LogisticRegression`` does).
+    course's ``LogisticRegression`` does). With ``feature_map``, the points
+    ``X`` (shaped ``(n, 2)``) go through ``feature_map`` before the model.
 
     Raises
     ------
@@ -111,15 +137,22 @@ def binary_logit_function(model: Callable, outputs: Outputs = "auto") -> Callabl
     if not callable(model):
         raise TypeError(f"model must be a torch model (an nn.Module), got {type(model).__name__}.")
     kind = _detect_outputs(model, outputs)
+    model = _compose(model, feature_map)
     probe = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     try:
         with torch.no_grad():
             out = model(probe)
     except Exception as err:  # the model's own error says what it expected
+        if feature_map is not None:
+            raise ValueError(
+                "This plot feeds points (x1, x2) through feature_map and then the model, but that failed on a batch "
+                f"of shape (3, 2): {type(err).__name__}: {err}. Pass the feature map the model was trained with "
+                "(fitted on the training split), and a model whose n_inputs is its number of features."
+            ) from err
         raise ValueError(
             "This plot needs a binary model with 2 inputs (x1, x2), but the model failed on a batch of "
             f"shape (3, 2): {type(err).__name__}: {err}. Plot a model built for 2 features, "
-            "e.g. LogisticRegression(2)."
+            "e.g. LogisticRegression(2), or pass feature_map= for a model trained on mapped features."
         ) from err
     if not isinstance(out, torch.Tensor) or out.shape not in ((3, 1), (3,)):
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
@@ -137,12 +170,15 @@ def binary_logit_function(model: Callable, outputs: Outputs = "auto") -> Callabl
     return logits
 
 
-def linear_boundary(model: Callable, outputs: Outputs = "auto") -> tuple[float, float, float] | None:
+def linear_boundary(
+    model: Callable, outputs: Outputs = "auto", feature_map: FeatureMap | None = None
+) -> tuple[float, float, float] | None:
     """``(w1, w2, b)`` when the model's logit is exactly ``w1 x1 + w2 x2 + b``, else ``None``.
 
-    Found by probing the model, so it works whatever the model's structure.
+    Found by probing the model (through ``feature_map`` when given), so it
+    works whatever the model's structure.
     """
-    logit = binary_logit_function(model, outputs)
+    logit = binary_logit_function(model, outputs, feature_map)
     base = logit(torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
     b, w1, w2 = base[0].item(), (base[1] - base[0]).item(), (base[2] - base[0]).item()
     probe = torch.tensor([[2.0, -3.0], [-1.5, 2.5], [3.0, 3.0], [-2.0, -1.0]])
@@ -159,11 +195,16 @@ def probability_grid(
     ylim: tuple[float, float],
     resolution: int = 200,
     outputs: Outputs = "auto",
+    feature_map: FeatureMap | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Evaluate ``p(class 1 | x)`` on a ``resolution x resolution`` grid; return ``(xx, yy, p)``."""
+    """Evaluate ``p(class 1 | x)`` on a ``resolution x resolution`` grid; return ``(xx, yy, p)``.
+
+    ``p`` is the sigmoid of the model's logit at ``feature_map(x)`` (or ``x``),
+    so any binary model works, linear or not.
+    """
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}.")
-    logit = binary_logit_function(model, outputs)
+    logit = binary_logit_function(model, outputs, feature_map)
     xs = torch.linspace(float(xlim[0]), float(xlim[1]), resolution)
     ys = torch.linspace(float(ylim[0]), float(ylim[1]), resolution)
     xx, yy = torch.meshgrid(xs, ys, indexing="xy")
@@ -210,28 +251,31 @@ def plot_decision_boundary(
     mark_errors: bool = True,
     xlim: tuple[float, float] | None = None,
     ylim: tuple[float, float] | None = None,
+    feature_map: FeatureMap | None = None,
 ) -> Axes:
-    """The points, the two decision regions and the boundary ``p = 0.5`` of a binary model with 2 inputs.
+    """The points, the two decision regions and the boundary ``p = 0.5`` of a binary model of 2 inputs.
 
-    For a linear model the boundary is drawn exactly, as the line
-    ``w . x + b = 0`` (a ``Line2D`` labelled "decision line ..."); for any
-    other model as the level-0 contour of its logit. Misclassified points are
-    ringed in black when ``mark_errors`` is true.
+    For a model that is linear in ``x`` the boundary is drawn exactly, as the
+    line ``w . x + b = 0`` (a ``Line2D`` labelled "decision line ..."); for any
+    other model as the 0.5 contour of its probability on a grid. With
+    ``feature_map`` the model is ``model(feature_map(x))``: a logistic
+    regression on polynomial features gets its curved boundary in the plane of
+    ``x``. Misclassified points are ringed in black when ``mark_errors`` is true.
 
     Raises ``ValueError`` with an explanation for a model that does not take
-    2 inputs or does not return one output per row.
+    2 inputs (or the feature map's outputs) or does not return one output per row.
     """
-    logit = binary_logit_function(model, outputs)
+    logit = binary_logit_function(model, outputs, feature_map)
     X_np, y_np = _check_points(X, y)
     ax = new_axes(ax)
     xlim, ylim = _limits(X_np, xlim, ylim)
-    xx, yy, p = probability_grid(model, xlim, ylim, outputs=outputs)
+    xx, yy, p = probability_grid(model, xlim, ylim, outputs=outputs, feature_map=feature_map)
     if shade:
         ax.contourf(xx, yy, (p >= 0.5).astype(float), levels=[-0.5, 0.5, 1.5], colors=CLASS_COLORS, alpha=0.12)
     plot_points_2d(X, y, ax=ax, title=None)
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
-    params = linear_boundary(model, outputs)
+    params = linear_boundary(model, outputs, feature_map)
     if params is not None:
         w1, w2, b = params
         draw_line(ax, w1, w2, b, label=r"decision line $w \cdot x + b = 0$")
@@ -259,19 +303,21 @@ def plot_probability_surface(
     xlim: tuple[float, float] | None = None,
     ylim: tuple[float, float] | None = None,
     colorbar: bool = True,
+    feature_map: FeatureMap | None = None,
 ) -> Axes:
     """``p(class 1 | x)`` as a coloured surface with its 0.5 contour (solid) and 0.1 / 0.9 contours (dashed).
 
     Points ``(X, y)`` are drawn on top when given. The 0.5 contour is a
-    ``ContourSet`` with ``levels == [0.5]`` in ``ax.collections``.
+    ``ContourSet`` with ``levels == [0.5]`` in ``ax.collections``. Works for
+    any binary model; pass ``feature_map`` for a model trained on ``phi(x)``.
     """
-    binary_logit_function(model, outputs)  # clear errors before drawing anything
+    binary_logit_function(model, outputs, feature_map)  # clear errors before drawing anything
     if (X is None) != (y is None):
         raise ValueError("Pass both X and y to draw the points, or neither.")
     X_np = _check_points(X, y)[0] if X is not None else None
     ax = new_axes(ax)
     xlim, ylim = _limits(X_np, xlim, ylim)
-    xx, yy, p = probability_grid(model, xlim, ylim, outputs=outputs)
+    xx, yy, p = probability_grid(model, xlim, ylim, outputs=outputs, feature_map=feature_map)
     filled = ax.contourf(xx, yy, p, levels=np.linspace(0, 1, 41), cmap=PROBABILITY_CMAP, vmin=0, vmax=1, alpha=0.8)
     if colorbar:
         bar = ax.figure.colorbar(filled, ax=ax, ticks=[0, 0.1, 0.5, 0.9, 1])
@@ -436,5 +482,51 @@ def plot_histories(
     ax.set_xlabel("epoch")
     ax.set_ylabel(_METRICS[metric])
     ax.set_title(title if title is not None else f"{_METRICS[metric].capitalize()} during training")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+# --------------------------------------------------------------------------- lesson 05: choosing by validation
+
+
+def plot_validation_curve(
+    values: Sequence[float],
+    train_scores: Sequence[float],
+    val_scores: Sequence[float],
+    xlabel: str,
+    ax: Axes | None = None,
+    log_x: bool = False,
+    chosen: float | None = None,
+    ylabel: str = "accuracy",
+    title: str | None = None,
+) -> Axes:
+    """Training and validation scores against a hyper-parameter (a degree, a weight decay), one curve each.
+
+    ``chosen`` (one of ``values``) is marked with a dotted vertical line
+    labelled "chosen on validation". Lines are labelled ``"train"`` and
+    ``"validation"``; with ``log_x`` the x axis is logarithmic.
+    """
+    values = [float(v) for v in values]
+    if not values:
+        raise ValueError("values must hold at least one hyper-parameter value.")
+    if len(train_scores) != len(values) or len(val_scores) != len(values):
+        raise ValueError(
+            f"Got {len(values)} values, {len(train_scores)} train scores and {len(val_scores)} validation scores; "
+            "give one score of each kind per value."
+        )
+    if log_x and min(values) <= 0:
+        raise ValueError("log_x needs positive values (a logarithmic axis cannot show 0 or less).")
+    if chosen is not None and float(chosen) not in values:
+        raise ValueError(f"chosen = {chosen!r} is not one of the values {values}.")
+    ax = new_axes(ax)
+    ax.plot(values, [float(s) for s in train_scores], marker="o", lw=2, color=PALETTE[0], label="train")
+    ax.plot(values, [float(s) for s in val_scores], marker="s", lw=2, ls="--", color=PALETTE[1], label="validation")
+    if chosen is not None:
+        ax.axvline(float(chosen), color=COLORS["black"], ls=":", lw=1.5, label="chosen on validation")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title if title is not None else f"Train and validation {ylabel} by {xlabel}")
     ax.legend(loc="best", fontsize="small")
     return ax

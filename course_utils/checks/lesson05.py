@@ -1,0 +1,362 @@
+"""Checks for the graded exercises of lesson 05: curved boundaries, overfitting and choosing by validation.
+
+Each visible check tests every rule its task states (values, column order,
+no constant column, dtype, any number of rows, train statistics only,
+choosing on validation with the stated tie rule, Python return types); the
+hidden ``*_more`` checks probe other inputs of the same rules.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import torch
+
+from course_utils.checks.common import (
+    ExerciseError,
+    _call,
+    _fmt,
+    _generator,
+    _passed,
+    _require_callable,
+    _require_close,
+    _require_tensor,
+    _require_unchanged,
+)
+
+def _guard(fn: Callable) -> Callable:
+    """Let only the answer stub's bare ``NotImplementedError()`` mean "not written yet".
+
+    PyTorch raises a *subclass* of ``NotImplementedError`` for operations a dtype
+    lacks (``"bitwise_xor_cpu" not implemented for 'Float'`` from ``x ^ 2``);
+    that is a bug in the answer, reported as an error with a hint, not as a blank answer.
+    """
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except NotImplementedError as err:
+            if str(err):
+                raise RuntimeError(str(err)) from err
+            raise
+    return guarded
+
+
+# --------------------------------------------------------------------------
+# Exercise 1: polynomial features of two inputs
+# --------------------------------------------------------------------------
+
+
+def _names(degree: int) -> list[str]:
+    from course_utils.features import polynomial_feature_names
+
+    return polynomial_feature_names(2, degree)
+
+
+def _check_poly_case(poly_features: Callable, X: torch.Tensor, degree: int, label: str) -> None:
+    __tracebackhide__ = True
+    from course_utils.features import polynomial_features
+
+    call = f"poly_features(X, {degree}) {label}"
+    before = X.clone()
+    try:
+        out = _call(_guard(poly_features), "poly_features", call, X, degree)
+    except ExerciseError as err:
+        message = str(err)
+        if "non-empty TensorList" in message:
+            raise ExerciseError(
+                f"{call} made no columns at all (torch.stack got an empty list). For degree {degree} there are "
+                f"{(degree + 1) * (degree + 2) // 2 - 1} monomials: loop over the total degree k in "
+                "range(1, degree + 1), which includes degree itself."
+            ) from None
+        if "bitwise_xor" in message:
+            raise ExerciseError(
+                f"{call} raised an error from `^`: in Python `^` is the bitwise XOR, not a power. "
+                "Write powers with **, e.g. X[:, 0] ** a * X[:, 1] ** b."
+            ) from None
+        raise
+    if isinstance(out, (list, tuple)):
+        raise ExerciseError(
+            f"{call} returned a {type(out).__name__} of columns; return one tensor: "
+            "torch.stack(columns, dim=1), shaped (n, number of features)."
+        )
+    out = _require_tensor(out, call)
+    _require_unchanged(before, X, "X", "poly_features")
+    expected = polynomial_features(X, degree)
+    n, k = expected.shape
+    if out.ndim != 2:
+        raise ExerciseError(
+            f"{call} returned shape {tuple(out.shape)}; it should be 2-D, shaped ({n}, {k}): one row per point, "
+            "one column per monomial. Stack the columns with torch.stack(columns, dim=1)."
+        )
+    if tuple(out.shape) == (k, n) and n != k:
+        raise ExerciseError(
+            f"{call} returned shape {tuple(out.shape)}, the transpose of ({n}, {k}): stack the columns "
+            "with dim=1 (torch.stack(columns, dim=1)), not dim=0."
+        )
+    if out.shape[0] != n:
+        raise ExerciseError(
+            f"{call} returned {out.shape[0]} rows for {n} points; keep one row per point (work on whole columns "
+            "X[:, 0] and X[:, 1], never on a fixed number of rows)."
+        )
+    if out.shape[1] != k:
+        hint = ""
+        if out.shape[1] == k + 1 and bool(torch.all(out[:, 0] == 1)):
+            hint = (" Your first column is the constant 1 (degree 0): leave it out, the model's bias "
+                    "plays that role.")
+        elif out.shape[1] == 2 * degree:
+            hint = (" That is the count of the pure powers x1^k and x2^k only: include the mixed terms "
+                    "x1^a * x2^b with a + b = k (for k = 2: x1^2, x1 x2, x2^2).")
+        else:
+            hint = (f" For degree {degree} there are (degree + 1)(degree + 2) / 2 - 1 = {k} monomials of total "
+                    f"degree 1 to {degree}: {', '.join(_names(degree)[:9])}{', ...' if k > 9 else ''}. "
+                    "Loop over the total degree k from 1 to degree (range(1, degree + 1)), and for each k over "
+                    "the power of x1 from k down to 0.")
+        raise ExerciseError(f"{call} returned {out.shape[1]} columns; it should return {k}.{hint}")
+    if out.dtype != X.dtype:
+        raise ExerciseError(
+            f"{call} returned dtype {out.dtype} for an input of dtype {X.dtype}; keep the input's dtype: build "
+            "the columns from X's own columns (X[:, 0] ** a * X[:, 1] ** b) instead of creating tensors with "
+            "a fixed dtype."
+        )
+    got = out.detach().to(torch.float64)
+    want = expected.to(torch.float64)
+    if not torch.allclose(got, want, rtol=1e-4, atol=1e-5):
+        # Right columns, wrong order?
+        matched = []
+        for j in range(k):
+            hits = [i for i in range(k) if torch.allclose(got[:, j], want[:, i], rtol=1e-4, atol=1e-5)]
+            matched.append(hits[0] if hits else None)
+        if None not in matched and sorted(matched) == list(range(k)):
+            names = _names(degree)
+            raise ExerciseError(
+                f"{call} has the right columns in the wrong order: yours are "
+                f"[{', '.join(names[i] for i in matched)}], the task's order is [{', '.join(names)}]: "
+                "by total degree first, then by decreasing power of x1."
+            )
+        for j in range(k):
+            if not torch.allclose(got[:, j], want[:, j], rtol=1e-4, atol=1e-5):
+                row = int((~torch.isclose(got[:, j], want[:, j], rtol=1e-4, atol=1e-5)).nonzero()[0])
+                raise ExerciseError(
+                    f"Column {j} of {call} should be {_names(degree)[j]}, but for row {row} "
+                    f"(x1 = {_fmt(float(X[row, 0]))}, x2 = {_fmt(float(X[row, 1]))}) it is {_fmt(float(got[row, j]))} "
+                    f"instead of {_fmt(float(want[row, j]))}. Use ** for powers (x1 ** a * x2 ** b), not ^ or *."
+                )
+
+
+def _poly_inputs(seed: int, n: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    return (2 * torch.rand(n, 2, generator=_generator(seed), dtype=torch.float64) - 1).mul(1.5).to(dtype)
+
+
+def check_poly_features(poly_features: Callable) -> None:
+    """Visible check: degrees 1 to 4 on 5 points, one point, float64 input; values, order, shape, dtype."""
+    __tracebackhide__ = True
+    _require_callable(poly_features, "poly_features")
+    X = _poly_inputs(50, 5)
+    for degree in (1, 2, 3, 4):
+        _check_poly_case(poly_features, X.clone(), degree, "on 5 points")
+    _check_poly_case(poly_features, X[:1].clone(), 3, "on a single point")
+    _check_poly_case(poly_features, _poly_inputs(51, 4, torch.float64), 2, "on float64 points")
+    _passed("poly_features gives every monomial of degree 1 to 4 in the right order, for 5 points, "
+            "1 point and float64 inputs.")
+
+
+def check_poly_features_more(poly_features: Callable) -> None:
+    """Hidden check: degrees 5 and 7, other points, 13 rows, float64."""
+    __tracebackhide__ = True
+    _require_callable(poly_features, "poly_features")
+    _check_poly_case(poly_features, _poly_inputs(52, 13), 5, "on 13 points")
+    _check_poly_case(poly_features, _poly_inputs(53, 7, torch.float64), 7, "on 7 float64 points")
+    _check_poly_case(poly_features, _poly_inputs(54, 2), 1, "on 2 points")
+    _passed("poly_features is right for degrees 1, 5 and 7 on other points.")
+
+
+# --------------------------------------------------------------------------
+# Exercise 2: standardise with the training statistics only
+# --------------------------------------------------------------------------
+
+
+def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor, X_other: torch.Tensor, label: str) -> None:
+    __tracebackhide__ = True
+    call = f"standardize_splits(X_train, X_other) {label}"
+    train_before, other_before = X_train.clone(), X_other.clone()
+    out = _call(_guard(standardize_splits), "standardize_splits", call, X_train, X_other)
+    _require_unchanged(train_before, X_train, "X_train", "standardize_splits")
+    _require_unchanged(other_before, X_other, "X_other", "standardize_splits")
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise ExerciseError(
+            f"{call} should return two tensors, (X_train_std, X_other_std); got {type(out).__name__}."
+        )
+    train_std, other_std = (_require_tensor(t, f"{call}[{i}]") for i, t in enumerate(out))
+    for name, got, ref in (("X_train_std", train_std, X_train), ("X_other_std", other_std, X_other)):
+        if tuple(got.shape) != tuple(ref.shape):
+            raise ExerciseError(
+                f"{name} from {call} has shape {tuple(got.shape)}; it should keep the shape {tuple(ref.shape)} "
+                "of its input. Compute the mean and std per column (dim=0) and broadcast them over the rows."
+            )
+    mean = X_train.mean(dim=0)
+    std = X_train.std(dim=0, correction=0)
+    want_train = (X_train - mean) / std
+    want_other = (X_other - mean) / std
+    close = lambda a, b: bool(torch.allclose(a.detach().double(), b.double(), rtol=1e-4, atol=1e-4))  # noqa: E731
+    if close(train_std, want_train) and close(other_std, want_other):
+        return
+    # Diagnose the usual mistakes, most specific first.
+    own = (X_other - X_other.mean(dim=0)) / X_other.std(dim=0, correction=0) if X_other.shape[0] > 1 else None
+    both = torch.cat([X_train, X_other])
+    pooled_mean, pooled_std = both.mean(dim=0), both.std(dim=0, correction=0)
+    unbiased = X_train.std(dim=0)
+    if own is not None and close(other_std, own):
+        raise ExerciseError(
+            f"X_other_std from {call} was standardised with X_other's own mean and std: it must use the "
+            "training statistics only (mean and std of X_train), as if X_other were data arriving later. "
+            "Compute mean = X_train.mean(dim=0) and std once, and apply them to both."
+        )
+    if close(train_std, (X_train - pooled_mean) / pooled_std) or close(other_std, (X_other - pooled_mean) / pooled_std):
+        raise ExerciseError(
+            f"{call} used the statistics of X_train and X_other together: the other split must not shape "
+            "the preprocessing. Use the mean and std of X_train only."
+        )
+    if close(train_std, (X_train - mean) / unbiased):
+        raise ExerciseError(
+            f"{call} divides by the sample standard deviation (correction=1, torch's default for .std()); the "
+            "task asks for the population one: X_train.std(dim=0, correction=0), as scikit-learn's StandardScaler."
+        )
+    if close(train_std, (X_train - X_train.mean()) / X_train.std(correction=0)) or close(
+        train_std, (X_train - X_train.mean()) / X_train.std()
+    ):
+        raise ExerciseError(
+            f"{call} used one mean and one std for the whole tensor; standardise each column (feature) on its "
+            "own: X_train.mean(dim=0) and X_train.std(dim=0, correction=0)."
+        )
+    if close(train_std, X_train - mean):
+        raise ExerciseError(f"{call} subtracts the mean but does not divide by the standard deviation.")
+    which, got, want, ref = (("X_train_std", train_std, want_train, X_train) if not close(train_std, want_train)
+                             else ("X_other_std", other_std, want_other, X_other))
+    _require_close(got, want, ref, f"{which} from {call}", input_name="X", atol=1e-4, rtol=1e-4,
+                   hint="Use (X - mean) / std with mean = X_train.mean(dim=0), std = X_train.std(dim=0, correction=0).")
+
+
+def _standardize_inputs(seed: int, n_train: int, n_other: int, d: int, dtype=torch.float32):
+    gen = _generator(seed)
+    scale = torch.linspace(0.5, 3.0, d, dtype=torch.float64)
+    X_train = (torch.randn(n_train, d, generator=gen, dtype=torch.float64) * scale + 2.0).to(dtype)
+    # The other split comes from a shifted, wider distribution, so its own statistics differ clearly.
+    X_other = (torch.randn(n_other, d, generator=gen, dtype=torch.float64) * 2 * scale - 3.0).to(dtype)
+    return X_train, X_other
+
+
+def check_standardize_splits(standardize_splits: Callable) -> None:
+    """Visible check: 8 training rows and 5 other rows with 3 columns, from different distributions."""
+    __tracebackhide__ = True
+    _require_callable(standardize_splits, "standardize_splits")
+    X_train, X_other = _standardize_inputs(60, 8, 5, 3)
+    _check_standardize_case(standardize_splits, X_train, X_other, "with 8 training rows, 5 other rows, 3 columns")
+    _passed("standardize_splits rescales both splits with the training split's mean and population std, per column.")
+
+
+def check_standardize_splits_more(standardize_splits: Callable) -> None:
+    """Hidden check: other sizes, 5 columns, float64, a single other row."""
+    __tracebackhide__ = True
+    _require_callable(standardize_splits, "standardize_splits")
+    X_train, X_other = _standardize_inputs(61, 20, 1, 5, torch.float64)
+    _check_standardize_case(standardize_splits, X_train, X_other, "with 20 float64 training rows and 1 other row")
+    X_train, X_other = _standardize_inputs(62, 3, 9, 2)
+    _check_standardize_case(standardize_splits, X_train, X_other, "with 3 training rows and 9 other rows")
+    _passed("standardize_splits is right for other shapes, float64 and a single row.")
+
+
+# --------------------------------------------------------------------------
+# Exercise 3: choose the setting on validation
+# --------------------------------------------------------------------------
+
+
+def _row(degree: int, decay: float, train: float, val: float, test: float) -> dict[str, float]:
+    return {"degree": degree, "weight_decay": decay, "train_accuracy": train, "val_accuracy": val,
+            "test_accuracy": test}
+
+
+def _best(rows: Sequence[dict[str, float]], key: str) -> tuple[int, float]:
+    best = max(rows, key=lambda r: (r[key], -r["degree"], r["weight_decay"]))
+    return best["degree"], best["weight_decay"]
+
+
+def _check_choice(choose_setting: Callable, rows: list[dict[str, float]], label: str) -> None:
+    __tracebackhide__ = True
+    call = f"choose_setting(results) {label}"
+    copies = [dict(r) for r in rows]
+    out = _call(_guard(choose_setting), "choose_setting", call, copies)
+    if copies != rows:
+        raise ExerciseError(f"{call} changed the results it was given (e.g. sorted or edited the rows in place); "
+                            "read them without changing them (sorted(...) makes a new list).")
+    if isinstance(out, dict):
+        raise ExerciseError(f"{call} returned a whole row; return the pair (degree, weight_decay), "
+                            "e.g. (best['degree'], best['weight_decay']).")
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise ExerciseError(f"{call} should return a pair (degree, weight_decay); got {out!r}.")
+    degree, decay = out
+    if isinstance(degree, torch.Tensor) or isinstance(decay, torch.Tensor):
+        raise ExerciseError(f"{call} returned tensors; return a Python int and a Python float (use .item()).")
+    if isinstance(degree, bool) or not isinstance(degree, int):
+        raise ExerciseError(f"The degree from {call} should be a Python int; got {type(degree).__name__} {degree!r}.")
+    if isinstance(decay, bool) or not isinstance(decay, (int, float)):
+        raise ExerciseError(f"The weight decay from {call} should be a Python float; got {type(decay).__name__} {decay!r}.")
+    got = (degree, float(decay))
+    want = _best(rows, "val_accuracy")
+    if got == want:
+        return
+    best_val = max(r["val_accuracy"] for r in rows)
+    if got == _best(rows, "test_accuracy") and got not in [(r["degree"], r["weight_decay"]) for r in rows
+                                                           if r["val_accuracy"] == best_val]:
+        raise ExerciseError(
+            f"{call} returned {got}, the best setting on the TEST set. Choose on validation (val_accuracy): "
+            "a test score used to choose is no longer an honest estimate of new data."
+        )
+    if got == _best(rows, "train_accuracy") and got != want:
+        raise ExerciseError(
+            f"{call} returned {got}, the best setting on the TRAINING set. Training accuracy rewards overfitting "
+            "(it keeps rising with the degree); choose the highest val_accuracy."
+        )
+    tied = [(r["degree"], r["weight_decay"]) for r in rows if r["val_accuracy"] == best_val]
+    if got in tied:
+        raise ExerciseError(
+            f"{call} returned {got}, which ties for the best validation accuracy ({best_val:.3f}) with {tied}. "
+            f"The task's tie rule picks the simplest model: the lowest degree, then the largest weight decay, "
+            f"here {want}. Sort by (val_accuracy, -degree, weight_decay), or max(..., key=...) with that tuple."
+        )
+    raise ExerciseError(f"{call} returned {got}; the setting with the highest val_accuracy is {want}.")
+
+
+def check_choose_setting(choose_setting: Callable) -> None:
+    """Visible check: two tables where train, validation and test pick different settings, one with ties."""
+    __tracebackhide__ = True
+    _require_callable(choose_setting, "choose_setting")
+    rows = [
+        _row(1, 0.0001, 0.80, 0.78, 0.81),
+        _row(3, 0.001, 0.91, 0.90, 0.88),
+        _row(6, 0.0001, 0.96, 0.85, 0.92),
+        _row(10, 0.00001, 0.99, 0.80, 0.84),
+    ]
+    _check_choice(choose_setting, rows, "on a degree sweep")
+    tied = [
+        _row(8, 0.1, 0.86, 0.88, 0.83),
+        _row(4, 0.001, 0.93, 0.90, 0.86),
+        _row(8, 0.01, 0.95, 0.90, 0.91),
+        _row(4, 0.01, 0.92, 0.90, 0.85),
+        _row(2, 0.001, 0.85, 0.84, 0.93),
+    ]
+    _check_choice(choose_setting, tied, "with ties on validation")
+    _passed("choose_setting picks the best validation accuracy, breaks ties towards the simpler model, "
+            "and ignores train and test.")
+
+
+def check_choose_setting_more(choose_setting: Callable) -> None:
+    """Hidden check: a single row, ties on degree, an unsorted weight-decay sweep."""
+    __tracebackhide__ = True
+    _require_callable(choose_setting, "choose_setting")
+    _check_choice(choose_setting, [_row(2, 0.0, 0.9, 0.8, 0.7)], "on a single row")
+    rows = [_row(5, lam, tr, va, te) for lam, tr, va, te in (
+        (0.3, 0.82, 0.80, 0.90), (1e-5, 0.97, 0.83, 0.84), (0.01, 0.90, 0.89, 0.86),
+        (0.001, 0.93, 0.89, 0.88), (0.1, 0.86, 0.85, 0.87))]
+    _check_choice(choose_setting, rows, "on a weight-decay sweep")
+    _passed("choose_setting is right on a single row and on an unsorted weight-decay sweep with ties.")
