@@ -265,3 +265,140 @@ def train_val_test_split(
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).to(X.device)
     test_idx, train_idx = order[:n_test], order[n_test:]
     return X[train_idx], X[test_idx], y[train_idx.to(y.device)], y[test_idx.to(y.device)]
+
+
+# --------------------------------------------------------------------------- lesson 05: data a line cannot separate
+
+
+def _check_n_samples(n_samples: object) -> int:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
+        raise ValueError(f"n_samples must be an integer >= 2 (one point per class at least), got {n_samples!r}.")
+    return n_samples
+
+
+def _check_noise(noise: object) -> float:
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0 or math.isinf(noise):
+        raise ValueError(
+            f"noise must be a finite number >= 0 (the standard deviation of the jitter added to each point), "
+            f"got {noise!r}. Try noise=0.2."
+        )
+    return float(noise)
+
+
+def _shuffled(X: torch.Tensor, labels: torch.Tensor, noise: float, generator: torch.Generator):
+    X = X + noise * torch.randn(X.shape, generator=generator)
+    order = torch.randperm(X.shape[0], generator=generator)
+    return X[order].contiguous(), labels[order].reshape(-1, 1).contiguous()
+
+
+def make_moons(n_samples: int = 300, noise: float = 0.2, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two interleaving half circles ("moons"): no straight line separates them.
+
+    Class 0 lies on the upper half circle of radius 1 centred at (0, 0),
+    class 1 on the lower half circle centred at (1, 0.5); the angle of each
+    point is drawn uniformly at random, then Gaussian jitter of standard
+    deviation ``noise`` is added to both coordinates (the same shapes as
+    scikit-learn's ``make_moons``, drawn with torch).
+
+    Returns ``X`` (``float32``, ``(n_samples, 2)``) and ``y`` (``float32`` 0/1
+    column ``(n_samples, 1)``), rows in a seeded random order; class 1 gets
+    ``n_samples // 2`` points.
+
+    >>> X, y = make_moons(n_samples=10, seed=1)
+    >>> X.shape, y.shape, int(y.sum())
+    (torch.Size([10, 2]), torch.Size([10, 1]), 5)
+    """
+    n_samples, noise, seed = _check_n_samples(n_samples), _check_noise(noise), _check_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    n_class1 = n_samples // 2
+    labels = torch.cat([torch.zeros(n_samples - n_class1), torch.ones(n_class1)])
+    angle = math.pi * torch.rand(n_samples, generator=generator)
+    outer = torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
+    inner = torch.stack([1 - torch.cos(angle), 0.5 - torch.sin(angle)], dim=1)
+    X = torch.where(labels.bool().unsqueeze(1), inner, outer)
+    return _shuffled(X, labels, noise, generator)
+
+
+def make_circles(
+    n_samples: int = 300, noise: float = 0.1, factor: float = 0.5, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A ring of class 0 (radius 1) around a ring of class 1 (radius ``factor``).
+
+    Angles are uniform at random; Gaussian jitter of standard deviation
+    ``noise`` is added to both coordinates. The classes depend on the distance
+    to the origin only, so no straight line separates them, but the squares
+    ``x1**2`` and ``x2**2`` do. Returns ``X`` ``(n_samples, 2)`` and ``y``
+    ``(n_samples, 1)``, both ``float32``; class 1 gets ``n_samples // 2`` points.
+    """
+    n_samples, noise, seed = _check_n_samples(n_samples), _check_noise(noise), _check_seed(seed)
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
+        raise ValueError(f"factor must be a number strictly between 0 and 1 (inner radius / outer radius), got {factor!r}.")
+    generator = torch.Generator().manual_seed(seed)
+    n_class1 = n_samples // 2
+    labels = torch.cat([torch.zeros(n_samples - n_class1), torch.ones(n_class1)])
+    angle = 2 * math.pi * torch.rand(n_samples, generator=generator)
+    radius = torch.where(labels.bool(), torch.tensor(float(factor)), torch.tensor(1.0))
+    X = radius.unsqueeze(1) * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
+    return _shuffled(X, labels, noise, generator)
+
+
+def make_xor(n_samples: int = 300, noise: float = 0.1, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The XOR pattern: class 1 where ``x1`` and ``x2`` have the same sign, class 0 where they differ.
+
+    Points are drawn uniformly in the square ``[-1, 1] x [-1, 1]`` and labelled
+    ``y = 1`` when ``x1 * x2 > 0``; then Gaussian jitter of standard deviation
+    ``noise`` moves them (so near the axes some points end up on the other
+    side). A straight line cannot capture the pattern; the single feature
+    ``x1 * x2`` does. Returns ``X`` ``(n_samples, 2)`` and ``y`` ``(n_samples, 1)``,
+    both ``float32``; the two classes get about half the points each.
+    """
+    n_samples, noise, seed = _check_n_samples(n_samples), _check_noise(noise), _check_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    X = 2 * torch.rand(n_samples, 2, generator=generator) - 1
+    labels = (X[:, 0] * X[:, 1] > 0).float()
+    return _shuffled(X, labels, noise, generator)
+
+
+def train_val_test_split(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    val_fraction: float = 0.2,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Shuffle the rows with a seeded permutation and cut them into train, validation and test sets.
+
+    The validation set gets ``round(val_fraction * n)`` rows and the test set
+    ``round(test_fraction * n)`` rows (each at least one); the train set gets
+    the rest, which must be at least one row. Every row lands in exactly one set.
+
+    Returns
+    -------
+    X_train, X_val, X_test, y_train, y_val, y_test
+    """
+    X = check_tensor(X, "X")
+    y = check_tensor(y, "y")
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError("X and y must hold one row per example; got a 0-d tensor (a single number).")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"X has {X.shape[0]} rows but y has {y.shape[0]}; they must match one to one (one label per example)."
+        )
+    for name, value in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+            raise ValueError(f"{name} must be a number strictly between 0 and 1 (e.g. 0.2), got {value!r}.")
+    if val_fraction + test_fraction >= 1:
+        raise ValueError(
+            f"val_fraction + test_fraction = {val_fraction + test_fraction:g} leaves nothing to train on; "
+            "keep their sum below 1 (e.g. 0.2 and 0.2)."
+        )
+    seed = _check_seed(seed)
+    n = X.shape[0]
+    n_val, n_test = max(round(val_fraction * n), 1), max(round(test_fraction * n), 1)
+    if n - n_val - n_test < 1:
+        raise ValueError(f"{n} rows are too few for a train, a validation and a test set; use at least 3.")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).to(X.device)
+    val_idx, test_idx, train_idx = order[:n_val], order[n_val:n_val + n_test], order[n_val + n_test:]
+    pick = lambda t, idx: t[idx.to(t.device)]  # noqa: E731
+    return (pick(X, train_idx), pick(X, val_idx), pick(X, test_idx),
+            pick(y, train_idx), pick(y, val_idx), pick(y, test_idx))

@@ -47,12 +47,17 @@ _spec.loader.exec_module(student_versions)
 LESSONS = [p.stem for p in student_versions.lessons()]
 
 #: Lessons submitted with exactly one exercise wrong: (answer cell id, the wrong body).
-#: A function to write (01, 04) and a number to reach (07); each wrong answer fails its own
+#: A function to write (01, 04, 06) and a number to reach (07); each wrong answer fails its own
 #: check without breaking the other exercises. (test_checks.py covers wrong answers for every check.)
 WRONG_ANSWERS = {
-    # passes the visible check, fails the hidden one (1 - sigma(z) rounds to 0 in the tails)
+    # 1 - sigma(z) rounds to 0 in the tails: wrong at z = 20, which the task names
     "01_logistic_function": ("ex2-answer", "return torch.sigmoid(z) * (1 - torch.sigmoid(z))"),
     "04_training_bce": ("ex1-answer", "return torch.zeros_like(weight), torch.zeros_like(bias)"),
+    # ZeroDivisionError when the model predicts no positive (the task says: 0.0 then)
+    "06_decisions_breast_cancer": ("ex1-answer", "y_true, y_pred = y_true == 1, y_pred == 1\n"
+                                   "tp, fp = int((y_pred & y_true).sum()), int((y_pred & ~y_true).sum())\n"
+                                   "fn = int((~y_pred & y_true).sum())\n"
+                                   "return tp / (tp + fp), tp / (tp + fn)"),
     "07_softmax_mnist": ("ex3-answer", "mnist_model = SoftmaxRegression().to(device)  # built but never trained"),
 }
 

@@ -13,6 +13,8 @@ LESSONS = [
     "02_nn_sequential",
     "03_custom_module",
     "04_training_bce",
+    "05_curved_boundaries",
+    "06_decisions_breast_cancer",
     "07_softmax_mnist",
 ]
 
