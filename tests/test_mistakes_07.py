@@ -1,0 +1,177 @@
+"""Mistakes catalogue, lesson 07: realistic wrong answers that the visible checks must reject with a hint.
+
+Each case runs through the check cell of ``student/07_*.ipynb`` (what a learner
+sees); the reference solutions of ``notebooks/`` must pass. Exercise 3 trains on
+MNIST, so its cases are few, short, and skipped when MNIST is not in the data root.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from course_utils.data import mnist_files_present
+from tests.mistakes import assert_accepted, assert_rejected
+
+LESSON = "07"
+
+needs_mnist = pytest.mark.skipif(
+    not mnist_files_present(), reason="MNIST is not in the data root; set COURSE_DATA_DIR to a folder holding MNIST/raw"
+)
+
+MISTAKES = [
+    # ---- Exercise 1: my_log_softmax, by hand, per row, finite for logits in the thousands
+    ("ex1", "naive-log-of-exp-over-sum", """
+def my_log_softmax(logits):
+    return torch.log(torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True))
+""", r"logits in the thousands gives the value nan.*Subtract EACH ROW's maximum.*keepdim=True\)\.values"),
+    ("ex1", "library-log-softmax", """
+def my_log_softmax(logits):
+    return torch.log_softmax(logits, dim=1)
+""", r"calls torch\.log_softmax, which the task rules out"),
+    ("ex1", "functional-log-softmax", """
+import torch.nn.functional as F
+
+def my_log_softmax(logits):
+    return F.log_softmax(logits, dim=1)
+""", r"calls F\.log_softmax, which the task rules out"),
+    ("ex1", "logsumexp-method", """
+def my_log_softmax(logits):
+    return logits - logits.logsumexp(dim=1, keepdim=True)
+""", r"calls Tensor\.logsumexp, which the task rules out"),
+    ("ex1", "log-of-softmax", """
+def my_log_softmax(logits):
+    return torch.log(torch.softmax(logits, dim=1))
+""", r"calls torch\.softmax, which the task rules out"),
+    ("ex1", "missing-keepdim", """
+def my_log_softmax(logits):
+    m = logits.max(dim=1).values
+    return logits - m - torch.log(torch.exp(logits - m).sum(dim=1))
+""", r"raised RuntimeError.*keepdim=True"),
+    ("ex1", "max-without-values", """
+def my_log_softmax(logits):
+    m = logits.max(dim=1, keepdim=True)
+    return logits - m - torch.log(torch.exp(logits - m).sum(dim=1, keepdim=True))
+""", r"return a pair \(values, indices\).*\.values"),
+    ("ex1", "python-max", """
+def my_log_softmax(logits):
+    m = max(logits)
+    return logits - m - torch.log(torch.exp(logits - m).sum(dim=1, keepdim=True))
+""", r"Python's `max`.*logits\.max\(dim=1, keepdim=True\)\.values"),
+    ("ex1", "max-of-the-whole-batch", """
+def my_log_softmax(logits):
+    m = logits.max()
+    return logits - m - torch.log(torch.exp(logits - m).sum(dim=1, keepdim=True))
+""", r"logits in the thousands gives the value inf.*EACH ROW's maximum.*not z\.max\(\)"),
+    ("ex1", "reduced-over-dim-0", """
+def my_log_softmax(logits):
+    m = logits.max(dim=0, keepdim=True).values
+    return logits - m - torch.log(torch.exp(logits - m).sum(dim=0, keepdim=True))
+""", r"normalizes each column \(dim=0\).*dim=1"),
+    ("ex1", "forgot-to-subtract-m-outside-the-log", """
+def my_log_softmax(logits):
+    m = logits.max(dim=1, keepdim=True).values
+    return logits - torch.log(torch.exp(logits - m).sum(dim=1, keepdim=True))
+""", r"is wrong.*z_k - m - log"),
+    # ---- Exercise 2: my_accuracy, a Python float in [0, 1]
+    ("ex2", "returns-a-tensor", """
+def my_accuracy(logits, labels):
+    return (logits.argmax(dim=1) == labels).float().mean()
+""", r"returned a torch\.Tensor \(0\.6250\); the task asks for a Python float.*\.item\(\)"),
+    ("ex2", "mean-of-bools", """
+def my_accuracy(logits, labels):
+    return (logits.argmax(dim=1) == labels).mean().item()
+""", r"dtype Bool.*\.float\(\)\.mean\(\)"),
+    ("ex2", "max-pair-compared-with-labels", """
+def my_accuracy(logits, labels):
+    return (logits.max(dim=1) == labels).float().mean().item()
+""", r"one Python bool.*logits\.argmax\(dim=1\)"),
+    ("ex2", "max-values-not-positions", """
+def my_accuracy(logits, labels):
+    return (logits.max(dim=1).values == labels).float().mean().item()
+""", r"returned 0\.0000, expected 0\.6250.*not the largest logit itself"),
+    ("ex2", "argmax-without-dim", """
+def my_accuracy(logits, labels):
+    return (logits.argmax() == labels).float().mean().item()
+""", r"expected 0\.6250.*logits\.argmax\(dim=1\).*not the argmax of the whole batch"),
+    ("ex2", "percentage", """
+def my_accuracy(logits, labels):
+    return 100 * (logits.argmax(dim=1) == labels).float().mean().item()
+""", r"a percentage; return a fraction between 0 and 1"),
+    ("ex2", "count-not-fraction", """
+def my_accuracy(logits, labels):
+    return (logits.argmax(dim=1) == labels).sum().item()
+""", r"got int\. An int is a count.*divide by the number of rows"),
+]
+
+MNIST_MISTAKES = [
+    # ---- Exercise 3: a trained softmax regression that returns logits, >= 92% on validation
+    ("ex3", "softmax-inside-the-model", """
+set_seed(0)
+mnist_model = nn.Sequential(SoftmaxRegression(), nn.Softmax(dim=1)).to(device)
+_ = train_mnist(mnist_model, X_train, y_train, num_epochs=1, progress=False)
+""", r"returns probabilities.*must return logits.*Remove nn\.Softmax"),
+    ("ex3", "untrained", """
+set_seed(0)
+mnist_model = SoftmaxRegression().to(device)
+""", r"validation images right; it needs at least 92%\. It looks untrained.*Adam with lr = 0\.01.*after every batch"),
+    ("ex3", "tutorial-settings", """
+set_seed(0)
+mnist_model = SoftmaxRegression().to(device)
+_ = train_mnist(mnist_model, X_train, y_train, optimizer="sgd", lr=0.001, batch_size=100, schedule="constant",
+                num_epochs=1, progress=False)
+""", r"it needs at least 92%\. The notebook's recipe.*train_mnist\(mnist_model, X_train, y_train\).*batches of 256"),
+    ("ex3", "hidden-layer", """
+set_seed(0)
+mnist_model = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10)).to(device)
+""", r"25,450 parameters; softmax regression on MNIST has 7,850"),
+    ("ex3", "not-assigned", """
+mnist_model = None
+set_seed(0)
+model = SoftmaxRegression().to(device)
+_ = train_mnist(model, X_train, y_train, num_epochs=1, progress=False)
+""", r"mnist_model is None"),
+]
+
+
+@pytest.mark.parametrize(
+    "exercise, answer, hint",
+    [pytest.param(ex, answer, hint, id=f"{ex}-{case}") for ex, case, answer, hint in MISTAKES]
+    + [pytest.param(ex, answer, hint, id=f"{ex}-{case}", marks=needs_mnist) for ex, case, answer, hint in MNIST_MISTAKES],
+)
+def test_wrong_answer_is_rejected_with_a_hint(exercise, answer, hint):
+    assert_rejected(LESSON, exercise, answer, hint)
+
+
+@pytest.mark.parametrize("exercise", ["ex1", "ex2", pytest.param("ex3", marks=needs_mnist)])
+def test_reference_solution_passes(exercise):
+    assert_accepted(LESSON, exercise)
+
+
+RIGHT_ALTERNATIVES = [
+    ("ex1", "subtract-first", """
+def my_log_softmax(logits):
+    shifted = logits - logits.max(dim=1, keepdim=True).values
+    return shifted - shifted.exp().sum(dim=1, keepdim=True).log()
+"""),
+    ("ex1", "amax", """
+def my_log_softmax(logits):
+    m = torch.amax(logits, dim=1, keepdim=True)
+    return logits - m - torch.log(torch.sum(torch.exp(logits - m), dim=1, keepdim=True))
+"""),
+    ("ex2", "sum-over-len", """
+def my_accuracy(logits, labels):
+    return (logits.argmax(dim=1) == labels).sum().item() / len(labels)
+"""),
+    ("ex2", "float-of-mean", """
+def my_accuracy(logits, labels):
+    return float((logits.max(dim=1).indices == labels).float().mean())
+"""),
+]
+
+
+@pytest.mark.parametrize(
+    "exercise, answer",
+    [pytest.param(ex, answer, id=f"{ex}-{case}") for ex, case, answer in RIGHT_ALTERNATIVES],
+)
+def test_right_alternative_passes(exercise, answer):
+    assert_accepted(LESSON, exercise, answer)
