@@ -18,7 +18,8 @@ The staging step never writes to ``notebooks/`` or ``student/``. It copies:
   a running kernel, and the static figure beside it is kept);
 - ``index.md``, generated from README.md (the introduction, the quick start and
   the exercises section) and a card per lesson (thumbnail ``assets/thumb_NN.png``,
-  title, estimated time);
+  title, what you build from the README's lesson table, or else the lesson's first
+  sentence, and the estimated time from the lesson's first cell);
 - ``instructors.md`` from ``docs/instructors.md``; ``assets/``.
 """
 
@@ -48,6 +49,8 @@ SOLUTION_MARK_RE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MU
 TIME_RE = re.compile(r"\*\*Estimated time:?\*\*:?\s*(?P<time>[^\n]*?)\.?\s*$", re.MULTILINE)
 #: README sections copied to the home page, in this order (besides the introduction above the first one).
 HOME_SECTIONS = ("Quick start", "Learning on your own: exercises and solutions")
+#: A cell that shows an interactive explorer (as tests/test_browser.py recognises them).
+EXPLORER_RE = re.compile(r"\b\w*explorer\s*\(|\binteract(ive)?\s*\(")
 WIDGET_NOTE = ("*An interactive explorer with sliders appears here when the notebook runs (launch it on Binder, "
                "button at the top of the page). The static figure nearby shows the same on this page.*")
 
@@ -154,13 +157,11 @@ def _solution_dropdown(cell: dict, cell_id: str) -> dict:
 
 
 def _widget_outputs_to_notes(cell: dict) -> None:
-    outputs = []
-    for out in cell.get("outputs", []):
-        if WIDGET_VIEW in out.get("data", {}):
-            outputs.append({"output_type": "display_data", "metadata": {},
-                            "data": {"text/markdown": WIDGET_NOTE}})
-        else:
-            outputs.append(out)
+    """Replace widget outputs (they need a kernel) by a note; an explorer cell without output gets the note too."""
+    note = {"output_type": "display_data", "metadata": {}, "data": {"text/markdown": WIDGET_NOTE}}
+    outputs = [copy.deepcopy(note) if WIDGET_VIEW in out.get("data", {}) else out for out in cell.get("outputs", [])]
+    if EXPLORER_RE.search(_source(cell)) and note not in outputs:
+        outputs.append(note)
     cell["outputs"] = outputs
 
 
@@ -230,6 +231,22 @@ def _rewrite_readme_links(text: str, repo: str, ref: str, lessons: list[Lesson])
     return re.sub(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)", fix, text)
 
 
+def readme_descriptions(readme: str) -> dict[str, str]:
+    """Lesson stem -> the "What you build" cell of the README's lesson table (for the lessons it lists)."""
+    rows = [line for line in readme.splitlines() if line.startswith("|")]
+    header = next((r for r in rows if "What you build" in r), None)
+    if header is None:
+        return {}
+    column = [c.strip() for c in header.strip().strip("|").split("|")].index("What you build")
+    found = {}
+    for row in rows:
+        link = re.search(r"\(notebooks/(\d\d_[^)/]+)\.ipynb\)", row)
+        cells = [c.strip() for c in row.strip().strip("|").split(" | ")]
+        if link and len(cells) > column:
+            found[link.group(1)] = cells[column]
+    return found
+
+
 def home_page(readme: str, lessons: list[Lesson], repo: str, ref: str) -> str:
     """index.md: the README's introduction and sections, a card per lesson, and the site's table of contents."""
     intro, sections = readme_sections(readme)
@@ -238,12 +255,15 @@ def home_page(readme: str, lessons: list[Lesson], repo: str, ref: str) -> str:
         raise SiteError(f"README.md has no section(s) {missing}: the home page copies them; "
                         f"rename them in site/build.py (HOME_SECTIONS) if they moved")
     minutes = sum(int(m.group(0)) for l in lessons if (m := re.match(r"\d+", l.time)))
+    described = readme_descriptions(readme)
     cards = []
     for l in lessons:
+        text = described.get(l.stem, l.summary)
+        text = text[0].upper() + text[1:] if text else text
         cards.append(
             f":::{{grid-item-card}} {l.title}\n:link: lessons/{l.stem}\n:link-type: doc\n"
             f":img-top: assets/{l.thumbnail.name}\n:img-alt: Thumbnail of lesson {l.title}\n"
-            f":class-card: course-lesson-card\n\n{l.summary}\n\n**Time:** {l.time}\n:::\n")
+            f":class-card: course-lesson-card\n\n{text}\n\n**Time:** {l.time}\n:::\n")
     toctree_lessons = "\n".join(f"lessons/{l.stem}" for l in lessons)
     parts = [
         "# Logistic Regression with PyTorch\n",

@@ -54,6 +54,7 @@ ARTIFACTS = ROOT / "artifacts" / "site"
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-dev-shm-usage"]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 HIDDEN_RE = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
 #: Attributes whose URL the browser loads by itself (an external one would break the site offline).
 LOADED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src", "audio": "src"}
@@ -107,10 +108,14 @@ def built(tmp_path_factory) -> dict:
             (clone / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, clone / rel)
     out = base / "out" / "site"
+    # Offline: any download the build tried would go to a proxy that does not exist, and fail it.
+    nowhere = "http://127.0.0.1:9"
+    env = {**os.environ, "http_proxy": nowhere, "https_proxy": nowhere, "HTTP_PROXY": nowhere,
+           "HTTPS_PROXY": nowhere, "no_proxy": "", "NO_PROXY": ""}
     start = time.perf_counter()
     proc = subprocess.run([_project_python(), str(clone / "site" / "build.py"), "--out", str(out),
                            "--stage", str(base / "out" / "site_src")],
-                          cwd=clone, capture_output=True, text=True, timeout=600)
+                          cwd=clone, env=env, capture_output=True, text=True, timeout=600)
     seconds = time.perf_counter() - start
     assert proc.returncode == 0, f"the site did not build:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     print(f"site built in {seconds:.1f} s")
@@ -178,6 +183,12 @@ def test_lesson_page_shows_every_figure_and_launch_buttons(built, lesson):
     assert _read(files[0]) == _read(clone / "student" / lesson.name), "the first download is the student version"
     assert _read(files[1]) == nb, "the second download is the full lesson"
     assert soup.select(".bd-sidebar-secondary .page-toc a.nav-link"), f"{lesson.stem}: no table of contents on the page"
+    explorers = [c for c in nb["cells"] if c["cell_type"] == "code" and (
+        re.search(r"\b\w*explorer\s*\(|\binteract(ive)?\s*\(", _source(c))
+        or any(WIDGET_VIEW in o.get("data", {}) for o in c.get("outputs", [])))]
+    notes = [o for o in soup.select("div.cell_output") if "An interactive explorer with sliders" in o.get_text()]
+    assert len(notes) == len(explorers), f"{len(explorers)} explorer cells, {len(notes)} notes saying how to use them"
+    assert "application/vnd.jupyter.widget-view+json" not in str(soup), "a widget output is left on the page"
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
