@@ -179,3 +179,12 @@ def test_reference_solution_is_accepted(exercise):
 def test_every_exercise_has_at_least_two_mistakes():
     for exercise in ("ex1", "ex2", "ex3"):
         assert sum(ex == exercise for ex, *_ in MISTAKES) >= 2
+
+
+@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
+def test_untouched_answer_says_it_is_not_written_yet(exercise):
+    from tests.mistakes import _cells
+
+    blank = next(source for _, grade_id, source in _cells("student", LESSON) if grade_id == f"{exercise}-answer")
+    assert "raise NotImplementedError()" in blank
+    assert_rejected(LESSON, exercise, blank, r"not written yet: replace `raise NotImplementedError\(\)`")
