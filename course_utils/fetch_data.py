@@ -6,9 +6,11 @@ not wait for a download in lesson 07::
     python -m course_utils.fetch_data            # into the data root (COURSE_DATA_DIR, else data/)
     python -m course_utils.fetch_data --root DIR # somewhere else
 
-Files already on disk are used as they are and nothing is written (a
-read-only copy works). Without the files and without a connection it
-prints what to do and exits with status 1, without a traceback.
+Files already on disk are verified (size and MD5) and used as they are;
+nothing is written (a read-only copy works). Without the files and without
+a connection, with a damaged file, or a data root that does not exist, it
+prints what is wrong and what to do and exits with status 1, never with a
+traceback.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def fetch_mnist(root: Path) -> dict[str, int]:
     """Make sure both MNIST splits load from ``root``; return the number of images per split.
 
     Raises :class:`~course_utils.data.DatasetNotFoundError` when the files are
-    missing and cannot be downloaded.
+    missing and cannot be downloaded, and its subclass
+    :class:`~course_utils.data.DatasetFileError` when a file is damaged.
     """
     sizes = {}
     for split, train in (("train", True), ("test", False)):
@@ -60,12 +63,20 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"the data root to fill (default: {ENV_VAR} when set, else <repository>/data)")
     args = parser.parse_args(argv)
     root = (args.root.expanduser().resolve() if args.root is not None else data_root())
-    already = mnist_files_present(root)
-    print(f"Data root: {root}" + (" (MNIST already there: nothing to download)" if already else ""), flush=True)
     try:
+        already = mnist_files_present(root)
+        print(f"Data root: {root}" + (" (MNIST already there: nothing to download)" if already else ""), flush=True)
         sizes = fetch_mnist(root)
-    except DatasetNotFoundError as exc:
+    except DatasetNotFoundError as exc:  # missing, undownloadable or damaged files: the message says what to do
         print(f"\nCould not fetch MNIST.\n{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nInterrupted; run the command again to finish.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # anything else (a full disk, a permission problem): a sentence, not a traceback
+        print(f"\nCould not fetch MNIST into {root}: {type(exc).__name__}: {exc}\n"
+              f"Check that the folder is writable and has about 70 MB free, or set {ENV_VAR} to another "
+              "folder, then run the command again.", file=sys.stderr)
         return 1
     print(f"MNIST is ready: {sizes['train']:,} training and {sizes['test']:,} test images. Files:")
     print("\n".join(describe_files(root)))

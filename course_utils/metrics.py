@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from course_utils.validation import check_tensor
+from course_utils.validation import check_int, check_tensor
 
 
 def _as_labels(t: object, name: str) -> torch.Tensor:
@@ -47,10 +47,18 @@ def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, n_classes: int 
     y_pred = _as_labels(y_pred, "y_pred").cpu()
     if y_pred.shape != y_true.shape:
         raise ValueError(f"y_pred has {y_pred.numel()} labels but y_true has {y_true.numel()}; they must match.")
+    if y_true.numel() == 0:
+        raise ValueError("confusion_matrix of an empty batch is undefined; pass at least one example.")
+    if n_classes is not None:
+        n_classes = check_int(n_classes, "n_classes", minimum=1, hint="For MNIST it is 10.")
     if n_classes is None:
-        n_classes = int(max(y_true.max().item(), y_pred.max().item())) + 1 if y_true.numel() else 0
+        n_classes = int(max(y_true.max().item(), y_pred.max().item())) + 1
     if min(y_true.min().item(), y_pred.min().item(), 0) < 0 or max(y_true.max().item(), y_pred.max().item()) >= n_classes:
-        raise ValueError(f"labels must lie in 0..{n_classes - 1} for n_classes={n_classes}.")
+        raise ValueError(
+            f"labels must lie in 0..{n_classes - 1} for n_classes={n_classes}; found labels from "
+            f"{min(y_true.min().item(), y_pred.min().item())} to {max(y_true.max().item(), y_pred.max().item())}. "
+            "Pass class indices (e.g. model.predict(X)) and the right n_classes."
+        )
     flat = y_true * n_classes + y_pred
     return torch.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 

@@ -22,7 +22,7 @@ import torch
 from torch.utils.data import DataLoader, Subset
 
 from course_utils.data import load_mnist
-from course_utils.validation import check_positive_int
+from course_utils.validation import check_bool, check_device, check_positive_int
 
 #: Mean and standard deviation of the training pixels, scaled to [0, 1].
 #: ``training_mean_std()`` recomputes them; the tests check they agree.
@@ -75,6 +75,8 @@ def images_to_tensor(
             "images must be a uint8 tensor shaped (N, height, width), like dataset.data of "
             f"torchvision's MNIST; got {got.strip()}."
         )
+    check_bool(normalize, "normalize")
+    device = check_device(device)
     # Convert first, then divide in place: ``images.div(255)`` would hold a hidden float copy as well.
     X = images.to(device=device).to(torch.float32).unsqueeze(1)
     X.div_(255.0)  # as ToTensor() does
@@ -113,6 +115,8 @@ def mnist_tensors(
         int64 (``torch.long``) class labels 0-9, shaped ``(N,)``.
     """
     subset = _check_subset(subset)
+    check_bool(normalize, "normalize")
+    device = check_device(device)
     dataset = load_mnist(train=train, root=root)
     images, labels = dataset.data, dataset.targets
     if subset is not None:
@@ -124,6 +128,7 @@ def mnist_tensors(
 
 def to_tensor_transform(normalize: bool = False):
     """The per-image transform of the tutorials: ``ToTensor()`` (and optionally ``Normalize``)."""
+    check_bool(normalize, "normalize")
     from torchvision import transforms
 
     steps = [transforms.ToTensor()]
@@ -150,6 +155,11 @@ def to_tensor_loader(
     """
     batch_size = check_positive_int(batch_size, "batch_size")
     subset = _check_subset(subset)
+    check_bool(shuffle, "shuffle")
+    check_bool(normalize, "normalize")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator (e.g. torch.Generator().manual_seed(0)) or None, "
+                        f"got {type(generator).__name__}.")
     dataset = load_mnist(train=train, transform=to_tensor_transform(normalize), root=root)
     if subset is not None:
         dataset = Subset(dataset, range(min(subset, len(dataset))))

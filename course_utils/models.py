@@ -11,7 +11,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course_utils.validation import check_float_features, check_tensor
+from course_utils.validation import (
+    check_finite,
+    check_float_features,
+    check_int,
+    check_matching_dtype,
+    check_positive_int,
+    check_probability,
+    check_tensor,
+)
 
 
 class LogisticRegression(nn.Module):
@@ -33,19 +41,21 @@ class LogisticRegression(nn.Module):
 
     def __init__(self, n_inputs: int) -> None:
         super().__init__()
-        if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
-            raise ValueError(f"n_inputs must be a positive integer (the number of features), got {n_inputs!r}.")
+        check_positive_int(n_inputs, "n_inputs", hint="It is the number of features, e.g. LogisticRegression(2).")
         self.n_inputs = n_inputs
         self.linear = nn.Linear(n_inputs, 1)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         """Return the logits ``w . x + b``, shaped ``(batch, 1)``."""
         X = check_float_features(X, self.n_inputs)
+        check_matching_dtype(X, self)
         return self.linear(X)
 
     @torch.no_grad()
     def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
-        """Return ``p(y=1 | x)`` for each row, shaped ``(batch, 1)``."""
+        """Return ``p(y=1 | x)`` for each row, shaped ``(batch, 1)``; a NaN or inf in ``X`` is refused."""
+        X = check_float_features(X, self.n_inputs)
+        check_finite(X, "X")
         return torch.sigmoid(self(X))
 
     @torch.no_grad()
@@ -54,8 +64,7 @@ class LogisticRegression(nn.Module):
 
         A row is class 1 when its probability is at least ``threshold``.
         """
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
-            raise ValueError(f"threshold must be a probability strictly between 0 and 1, got {threshold!r}.")
+        check_probability(threshold, "threshold")
         return (self.predict_proba(X) >= threshold).long()
 
     def extra_repr(self) -> str:
@@ -72,9 +81,8 @@ class SoftmaxRegression(nn.Module):
 
     def __init__(self, n_inputs: int = 784, n_classes: int = 10) -> None:
         super().__init__()
-        for name, value, low in (("n_inputs", n_inputs, 1), ("n_classes", n_classes, 2)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+        check_int(n_inputs, "n_inputs", minimum=1, hint="For MNIST it is 784 (28 x 28 pixels).")
+        check_int(n_classes, "n_classes", minimum=2, hint="For MNIST it is 10 (the digits 0-9).")
         self.n_inputs = n_inputs
         self.n_classes = n_classes
         self.flatten = nn.Flatten()
@@ -89,17 +97,23 @@ class SoftmaxRegression(nn.Module):
                 f"got shape {tuple(X.shape)}. For one image use X.unsqueeze(0)."
             )
         X = check_float_features(self.flatten(X), self.n_inputs)
+        check_matching_dtype(X, self)
         return self.linear(X)
+
+    def _finite_logits(self, X: torch.Tensor) -> torch.Tensor:
+        logits = self(X)  # checks the type and shape of X first
+        check_finite(X, "X")
+        return logits
 
     @torch.no_grad()
     def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
-        """Return the class probabilities, shaped ``(batch, n_classes)``; rows sum to 1."""
-        return torch.softmax(self(X), dim=1)
+        """Return the class probabilities, shaped ``(batch, n_classes)``; rows sum to 1. NaN/inf inputs are refused."""
+        return torch.softmax(self._finite_logits(X), dim=1)
 
     @torch.no_grad()
     def predict(self, X: torch.Tensor) -> torch.Tensor:
-        """Return the most probable class for each row, shaped ``(batch,)``."""
-        return self(X).argmax(dim=1)
+        """Return the most probable class for each row, shaped ``(batch,)``. NaN/inf inputs are refused."""
+        return self._finite_logits(X).argmax(dim=1)
 
     def extra_repr(self) -> str:
         return f"n_inputs={self.n_inputs}, n_classes={self.n_classes}"

@@ -7,9 +7,14 @@ import random
 import numpy as np
 import torch
 
+from course_utils.validation import check_seed
+
 
 def set_seed(seed: int = 0) -> torch.Generator:
     """Seed Python's ``random``, NumPy and PyTorch (CPU and CUDA).
+
+    ``seed`` must be an integer from 0 to 2**63 - 1 (the rule of every helper
+    of the course; :func:`course_utils.validation.check_seed`).
 
     Returns a :class:`torch.Generator` seeded with the same value, for code
     that wants its own stream (data shuffling, splits) without touching the
@@ -19,10 +24,7 @@ def set_seed(seed: int = 0) -> torch.Generator:
     >>> isinstance(g, torch.Generator)
     True
     """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}; use e.g. set_seed(0).")
-    if seed < 0:
-        raise ValueError(f"seed must be non-negative, got {seed}.")
+    seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds every CUDA device

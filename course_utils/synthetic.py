@@ -12,7 +12,7 @@ from typing import Sequence
 
 import torch
 
-from course_utils.validation import check_tensor
+from course_utils.validation import check_finite, check_int, check_number, check_seed, check_tensor
 
 #: The default centres of class 0 and class 1 (2.5 apart, not symmetric about
 #: the origin, so the fitted bias is not zero).
@@ -20,9 +20,7 @@ DEFAULT_CENTERS: tuple[tuple[float, float], tuple[float, float]] = ((-1.0, -0.5)
 
 
 def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}; use e.g. seed=0.")
-    return seed
+    return check_seed(seed)  # the rule of every helper: an integer >= 0
 
 
 def make_two_blobs(
@@ -60,20 +58,22 @@ def make_two_blobs(
     >>> X.shape, y.shape, int(y.sum())
     (torch.Size([10, 2]), torch.Size([10, 1]), 5)
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
-        raise ValueError(f"n_samples must be an integer >= 2 (one point per class at least), got {n_samples!r}.")
-    if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not overlap > 0 or math.isinf(overlap):
-        raise ValueError(
-            f"overlap must be a positive, finite number (the spread of each cloud), got {overlap!r}. "
-            "Try 0.25 for separated classes or 1.0 for overlapping ones."
-        )
+    check_int(n_samples, "n_samples", minimum=2, hint="One point per class at least, e.g. n_samples=300.")
+    check_number(overlap, "overlap", minimum=0, strict=True,
+                 kind="a positive, finite number (the spread of each cloud)",
+                 hint="Try 0.25 for separated classes or 1.0 for overlapping ones.")
     seed = _check_seed(seed)
-    centres = torch.as_tensor(centers, dtype=torch.float32)
-    if centres.shape != (2, 2):
+    try:
+        centres = torch.as_tensor(centers, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError):
+        centres = None
+    if centres is None or centres.shape != (2, 2):
+        got = f"shape {tuple(centres.shape)}" if centres is not None else repr(centers)
         raise ValueError(
             f"centers must be two (x1, x2) pairs, one per class, e.g. ((-1, -0.5), (1, 1)); "
-            f"got shape {tuple(centres.shape)}."
+            f"got {got}."
         )
+    check_finite(centres, "centers", hint="Give finite coordinates, e.g. ((-1, -0.5), (1, 1)).")
 
     generator = torch.Generator().manual_seed(seed)
     n_class1 = n_samples // 2
@@ -116,10 +116,7 @@ def train_test_split(
         raise ValueError(
             f"X has {X.shape[0]} rows but y has {y.shape[0]}; they must match one to one (one label per example)."
         )
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) or not 0 < test_fraction < 1:
-        raise ValueError(
-            f"test_fraction must be a number strictly between 0 and 1 (e.g. 1/3), got {test_fraction!r}."
-        )
+    check_number(test_fraction, "test_fraction", minimum=0, maximum=1, strict=True, hint="Use e.g. 1/3.")
     seed = _check_seed(seed)
     n = X.shape[0]
     if n < 2:

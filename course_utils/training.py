@@ -13,6 +13,7 @@ The objective throughout is the mean binary cross-entropy on logits
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -22,12 +23,32 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from course_utils.validation import (
+    TrainingDivergedError,
     check_binary_targets,
+    check_finite,
+    check_number,
+    check_finite_training,
     check_float_features,
+    check_matching_dtype,
+    check_model,
+    check_nonnegative,
     check_positive,
     check_positive_int,
+    check_returns_logits,
+    check_seed,
     check_tensor,
 )
+
+__all__ = [
+    "TrainingDivergedError",
+    "TrainingHistory",
+    "bce_for_parameters",
+    "bce_gradients_by_hand",
+    "fit_lbfgs",
+    "gradient_norm",
+    "objective",
+    "train_logistic_regression",
+]
 
 
 @dataclass
@@ -73,8 +94,7 @@ class TrainingHistory:
         "Stays" matters with a too-large learning rate, whose gradient norm can
         dip below ``tol`` and bounce back up.
         """
-        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0:
-            raise ValueError(f"tol must be a positive number such as 1e-3, got {tol!r}.")
+        check_positive(tol, "tol", hint="Use e.g. tol=1e-3.")
         first = None
         for epoch, g in enumerate(self.grad_norm):
             if g < tol:
@@ -85,17 +105,18 @@ class TrainingHistory:
 
 
 def _check_data(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module (e.g. LogisticRegression(2)), got {type(model).__name__}.")
-    X = check_float_features(X)
+    """The checks every function here makes first: a logit model, finite 2-D float X, 0/1 labels."""
+    check_model(model)
+    check_returns_logits(model, "BCEWithLogitsLoss")
+    X = check_float_features(X, non_empty=True)
+    check_matching_dtype(X, model)
     y = check_binary_targets(y, n_rows=X.shape[0])
+    check_finite(X, "X")
     return X, y.to(X.dtype)
 
 
 def _check_weight_decay(weight_decay: float) -> float:
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not weight_decay >= 0:
-        raise ValueError(f"weight_decay must be a number >= 0 (0 means no penalty), got {weight_decay!r}.")
-    return float(weight_decay)
+    return check_nonnegative(weight_decay, "weight_decay", hint="0 means no penalty; try e.g. 0.01.")
 
 
 def _split_parameters(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
@@ -129,9 +150,10 @@ def _measure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, weight_decay: f
     """Loss, objective, gradient norm and parameters at the model's current parameters."""
     weights, biases = _split_parameters(model)
     params = weights + biases
-    loss = nn.functional.binary_cross_entropy_with_logits(_logits(model, X), y)
-    objective = loss + _penalty(weights, weight_decay)
-    grads = torch.autograd.grad(objective, params)
+    with torch.enable_grad():  # also inside a caller's torch.no_grad()
+        loss = nn.functional.binary_cross_entropy_with_logits(_logits(model, X), y)
+        objective = loss + _penalty(weights, weight_decay)
+        grads = torch.autograd.grad(objective, params)
     with torch.no_grad():
         return {
             "loss": loss.item(),
@@ -159,6 +181,12 @@ def _one_cpu_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(n_threads)
+
+
+def _check_progress(history: TrainingHistory, lr: float | None) -> None:
+    """Stop with :class:`TrainingDivergedError` when the last recorded entry is not finite (free: values are floats)."""
+    weights_finite = math.isfinite(history.weight_norm[-1]) and math.isfinite(history.grad_norm[-1])
+    check_finite_training(history.loss[-1], epoch=len(history.loss) - 1, lr=lr, weights_finite=weights_finite)
 
 
 def _record(history: TrainingHistory, values: dict[str, object]) -> None:
@@ -204,10 +232,10 @@ def bce_gradients_by_hand(
         Shaped like ``weight`` and ``bias``, so they can be compared directly
         with ``model.linear.weight.grad`` and ``model.linear.bias.grad``.
     """
-    X = check_float_features(X)
+    X = check_float_features(X, non_empty=True, finite=True)
     y = check_binary_targets(y, n_rows=X.shape[0]).to(X.dtype)
-    weight = check_tensor(weight, "weight").detach()
-    bias = check_tensor(bias, "bias").detach()
+    weight = check_finite(check_tensor(weight, "weight").detach(), "weight", hint="Pass the weights of a model.")
+    bias = check_finite(check_tensor(bias, "bias").detach(), "bias", hint="Pass the bias of a model.")
     if weight.numel() != X.shape[1]:
         raise ValueError(
             f"weight has {weight.numel()} entries but X has {X.shape[1]} features; pass the weight of "
@@ -229,12 +257,20 @@ def bce_for_parameters(
 
     Handy to score a line chosen by hand, e.g. ``bce_for_parameters(X, y, (1.0, 2.0), -0.5)``.
     """
-    X = check_float_features(X)
+    X = check_float_features(X, non_empty=True, finite=True)
     y = check_binary_targets(y, n_rows=X.shape[0]).to(X.dtype)
-    weight = torch.as_tensor(weight, dtype=X.dtype).reshape(-1)
+    if not isinstance(weight, torch.Tensor):
+        try:
+            weight = torch.as_tensor(weight, dtype=X.dtype)
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(
+                f"weight must be a tensor or a list of numbers, one per feature (e.g. (1.0, 2.0)); got {weight!r}."
+            ) from None
+    weight = check_finite(weight.to(X.dtype).reshape(-1), "weight", hint="Give finite numbers.")
     if weight.numel() != X.shape[1]:
         raise ValueError(f"weight has {weight.numel()} entries but X has {X.shape[1]} features; give one per feature.")
-    logits = X @ weight.reshape(-1, 1) + float(bias)
+    bias = check_number(bias, "bias", hint="Give one finite number, e.g. bias=-0.5.")
+    logits = X @ weight.reshape(-1, 1) + bias
     return nn.functional.binary_cross_entropy_with_logits(logits, y).item()
 
 
@@ -279,11 +315,12 @@ def train_logistic_regression(
         epoch, all measured on the whole training set.
     """
     X, y = _check_data(model, X, y)
-    lr = float(check_positive(lr, "lr"))
+    lr = check_positive(lr, "lr", hint="Values from 0.1 to 2 suit features of order 1.")
     num_epochs = check_positive_int(num_epochs, "num_epochs")
     weight_decay = _check_weight_decay(weight_decay)
     if batch_size is not None:
-        batch_size = check_positive_int(batch_size, "batch_size")
+        batch_size = check_positive_int(batch_size, "batch_size", hint="Use None for full batch.")
+    seed = check_seed(seed)
     weights, biases = _split_parameters(model)
     optimizer = torch.optim.SGD(
         [{"params": weights, "weight_decay": weight_decay}, {"params": biases, "weight_decay": 0.0}], lr=lr
@@ -308,6 +345,7 @@ def train_logistic_regression(
                     history.grad_norm.append(torch.sqrt(squared).item())
                     history.weight_norm.append(torch.sqrt(weight_sq).item())
                     history.params.append(torch.cat([p.detach().flatten() for _, p in model.named_parameters()]).tolist())
+                _check_progress(history, lr)
                 optimizer.step()
         else:
             loader = DataLoader(
@@ -315,11 +353,13 @@ def train_logistic_regression(
             )
             for _ in range(num_epochs):
                 _record(history, _measure(model, X, y, weight_decay))
+                _check_progress(history, lr)
                 for X_batch, y_batch in loader:
                     optimizer.zero_grad()
                     loss_fn(_logits(model, X_batch), y_batch).backward()
                     optimizer.step()
         _record(history, _measure(model, X, y, weight_decay))
+        _check_progress(history, lr)
     return history
 
 
@@ -364,4 +404,5 @@ def fit_lbfgs(
     with _one_cpu_thread():
         optimizer.step(closure)
         _record(history, _measure(model, X, y, weight_decay))
+    _check_progress(history, None)
     return history

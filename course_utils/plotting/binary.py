@@ -38,7 +38,7 @@ FeatureMap = Callable[[torch.Tensor], torch.Tensor]
 
 
 def _check_points(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
-    X = check_float_features(X, name="X")
+    X = check_float_features(X, name="X", finite=True, non_empty=True)
     if X.shape[1] != 2:
         raise ValueError(
             f"X has {X.shape[1]} feature(s) per row, but these plots draw points in the plane and need exactly 2 "

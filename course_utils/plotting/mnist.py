@@ -9,7 +9,7 @@ import torch
 from matplotlib.axes import Axes
 
 from course_utils.plotting.style import COLORS, new_axes
-from course_utils.validation import check_tensor
+from course_utils.validation import check_int, check_tensor
 
 #: A diverging colour map (orange, white, purple) that reads well with colour-vision deficiencies:
 #: negative weights orange, positive weights purple.
@@ -65,6 +65,8 @@ def plot_digit_grid(
     With ``predictions``, a wrong prediction is titled in vermillion.
     """
     imgs = _images_2d(images)
+    check_int(n, "n", minimum=1, hint="It is how many images to show, e.g. n=32.")
+    check_int(n_cols, "n_cols", minimum=1, hint="e.g. n_cols=8.")
     n = min(n, len(imgs))
     if n < 1:
         raise ValueError("images is empty; pass at least one image.")
@@ -91,7 +93,15 @@ def plot_class_counts(
     title: str = "How many images of each digit (training set)",
 ) -> Axes:
     """Bar chart of how many examples each class has, with the count on each bar."""
+    n_classes = check_int(n_classes, "n_classes", minimum=1, hint="For MNIST it is 10.")
     labels = check_tensor(labels, "labels").detach().cpu().reshape(-1).long()
+    if len(labels) == 0:
+        raise ValueError("labels is empty; pass at least one label (e.g. y_train).")
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(
+            f"labels must be class indices 0..{n_classes - 1}; found {int(labels.min())} to {int(labels.max())}. "
+            "Pass the labels (e.g. y_train), or the right n_classes."
+        )
     counts = torch.bincount(labels, minlength=n_classes)
     ax = new_axes(ax)
     bars = ax.bar(range(len(counts)), counts.tolist(), color=COLORS["blue"], label="images per class")
@@ -202,6 +212,7 @@ def plot_weight_images(weights: object, title: str = "What each class looks for:
 
 def most_confident_mistakes(probabilities: torch.Tensor, y_true: torch.Tensor, k: int = 10) -> torch.Tensor:
     """Indices of the ``k`` wrong predictions made with the highest probability, most confident first."""
+    check_int(k, "k", minimum=1, hint="It is how many mistakes to return, e.g. k=10.")
     probabilities = check_tensor(probabilities, "probabilities").detach().cpu()
     y_true = check_tensor(y_true, "y_true").detach().cpu().reshape(-1)
     if probabilities.ndim != 2 or len(probabilities) != len(y_true):

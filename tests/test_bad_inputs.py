@@ -1,0 +1,238 @@
+"""A catalogue of bad inputs: every public helper refuses them with the right error and a message that says
+what was wrong and how to fix it. Nothing here may pass silently (a wrong result, no error) or surface as
+a raw torch / torchvision / matplotlib traceback.
+
+Each case is ``(id, call, error type, regex)``; the regex holds the words that matter in the message.
+The MNIST files on disk (truncated, corrupt, swapped, .gz) have their own tests in ``test_mnist_files.py``.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from course_utils import devices, metrics, mnist, seeding, synthetic, training  # noqa: E402
+from course_utils.data import DatasetNotFoundError, load_mnist  # noqa: E402
+from course_utils.models import LogisticRegression, SoftmaxRegression  # noqa: E402
+from course_utils.plotting import binary as pbinary  # noqa: E402
+from course_utils.plotting import mnist as pmnist  # noqa: E402
+from course_utils.validation import TrainingDivergedError  # noqa: E402
+
+NAN, INF = float("nan"), float("inf")
+
+
+def blobs(n: int = 40):
+    return synthetic.make_two_blobs(n_samples=n, seed=0)
+
+
+def with_value(X: torch.Tensor, value: float, row: int = 3) -> torch.Tensor:
+    X = X.clone()
+    X[row, 1] = value
+    return X
+
+
+def model2() -> LogisticRegression:
+    torch.manual_seed(0)
+    return LogisticRegression(2)
+
+
+def train(**kwargs):
+    X, y = blobs()
+    args = {"model": model2(), "X": X, "y": y, "num_epochs": 5}
+    args.update(kwargs)
+    return training.train_logistic_regression(**args)
+
+
+def mnist_toy(n: int = 32, label: int | None = None):
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(n, 1, 28, 28, generator=g)
+    y = torch.randint(0, 10, (n,), generator=g)
+    if label is not None:
+        y[5] = label
+    return X, y
+
+
+def train_mnist(model=None, X=None, y=None, **kwargs):
+    from course_utils.mnist_training import train_mnist as run
+
+    X0, y0 = mnist_toy()
+    torch.manual_seed(0)
+    return run(model if model is not None else SoftmaxRegression(), X0 if X is None else X, y0 if y is None else y,
+               num_epochs=1, progress=False, **kwargs)
+
+
+def evaluate(model=None, X=None, y=None, **kwargs):
+    from course_utils.mnist_training import evaluate as run
+
+    X0, y0 = mnist_toy()
+    return run(model if model is not None else SoftmaxRegression(), X0 if X is None else X, y0 if y is None else y,
+               **kwargs)
+
+
+SIGMOID_MODEL = lambda: nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())  # noqa: E731  lesson 02's kind of model
+SOFTMAX_MODEL = lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 10), nn.Softmax(dim=1))  # noqa: E731
+
+CASES = [
+    # ----------------------------------------------------------------- models
+    ("LogisticRegression-n_inputs-0", lambda: LogisticRegression(0), ValueError, r"n_inputs must be a positive integer, got 0"),
+    ("LogisticRegression-n_inputs-float", lambda: LogisticRegression(2.0), ValueError, r"n_inputs must be a positive integer.*without a decimal point"),
+    ("LogisticRegression-n_inputs-bool", lambda: LogisticRegression(True), ValueError, r"n_inputs must be a positive integer, got True"),
+    ("SoftmaxRegression-n_classes-1", lambda: SoftmaxRegression(n_classes=1), ValueError, r"n_classes must be an integer >= 2.*digits"),
+    ("forward-list", lambda: model2()([[1.0, 2.0]]), TypeError, r"X must be a torch.Tensor.*torch.as_tensor"),
+    ("forward-int64", lambda: model2()(torch.zeros(3, 2, dtype=torch.long)), TypeError, r"dtype torch.int64.*X.float\(\)"),
+    ("forward-float64", lambda: model2()(torch.zeros(3, 2, dtype=torch.float64)), TypeError, r"float64.*weights are torch.float32.*X.float\(\)"),
+    ("forward-1d", lambda: model2()(torch.zeros(4)), ValueError, r"shape \(4,\).*reshape\(-1, 1\)"),
+    ("forward-3-features", lambda: model2()(torch.zeros(4, 3)), ValueError, r"3 feature\(s\).*expects 2"),
+    ("predict-nan-row", lambda: model2().predict(with_value(blobs()[0], NAN)), ValueError, r"1 NaN.*row 3"),
+    ("predict-inf-row", lambda: model2().predict(with_value(blobs()[0], INF)), ValueError, r"1 infinite.*row 3"),
+    ("predict_proba-nan", lambda: model2().predict_proba(with_value(blobs()[0], NAN)), ValueError, r"NaN.*Remove or replace"),
+    ("predict-threshold-1.5", lambda: model2().predict(torch.zeros(2, 2), threshold=1.5), ValueError, r"threshold must be a probability strictly between 0 and 1"),
+    ("predict-threshold-nan", lambda: model2().predict(torch.zeros(2, 2), threshold=NAN), ValueError, r"threshold must be a probability.*finite"),
+    ("softmax-predict-nan", lambda: SoftmaxRegression().predict(mnist_toy()[0].index_fill(0, torch.tensor([2]), NAN)), ValueError, r"NaN.*row 2"),
+    ("softmax-forward-float64", lambda: SoftmaxRegression()(mnist_toy()[0].double()), TypeError, r"float64.*X.float\(\)"),
+    ("softmax-forward-one-image", lambda: SoftmaxRegression()(torch.zeros(28, 28)[0]), ValueError, r"unsqueeze\(0\)"),
+    # ----------------------------------------------------------------- binary training
+    ("train-nan-in-X", lambda: train(X=with_value(blobs()[0], NAN)), ValueError, r"X contains 1 NaN.*row 3"),
+    ("train-inf-in-X", lambda: train(X=with_value(blobs()[0], -INF)), ValueError, r"X contains 0 NaN and 1 infinite"),
+    ("train-lr-inf", lambda: train(lr=INF), ValueError, r"lr must be a positive number, got inf; it must be a finite number"),
+    ("train-lr-nan", lambda: train(lr=NAN), ValueError, r"lr must be a positive number, got nan"),
+    ("train-lr-string", lambda: train(lr="0.1"), ValueError, r"lr must be a positive number, got '0.1' \(a str\)"),
+    ("train-lr-zero", lambda: train(lr=0), ValueError, r"lr must be a positive number, got 0"),
+    ("train-diverges", lambda: train(lr=10.0, weight_decay=1.0, num_epochs=100), TrainingDivergedError, r"Training stopped after \d+ epoch\(s\).*lr=10 is too large.*lr=1\b"),
+    ("train-diverges-minibatch", lambda: train(lr=10.0, weight_decay=1.0, num_epochs=100, batch_size=8), TrainingDivergedError, r"stopped after \d+ epoch.*smaller"),
+    ("train-lr-overflow", lambda: train(lr=1e38), TrainingDivergedError, r"after 1 epoch\(s\): (the loss is inf|a weight is NaN or infinite).*lr=1e\+38 is too large"),
+    ("train-empty", lambda: train(X=torch.zeros(0, 2), y=torch.zeros(0, 1)), ValueError, r"X is empty.*at least one example"),
+    ("train-sigmoid-model", lambda: train(model=SIGMOID_MODEL()), ValueError, r"ends in nn.Sigmoid.*BCEWithLogitsLoss.*logits.*model\[:-1\]"),
+    ("train-nested-sigmoid-model", lambda: train(model=nn.Sequential(nn.Sequential(nn.Linear(2, 1), nn.Sigmoid()))), ValueError, r"ends in nn.Sigmoid"),
+    ("train-num_epochs-0", lambda: train(num_epochs=0), ValueError, r"num_epochs must be a positive integer, got 0"),
+    ("train-num_epochs-float", lambda: train(num_epochs=2.5), ValueError, r"num_epochs must be a positive integer, got 2.5"),
+    ("train-weight_decay-negative", lambda: train(weight_decay=-1.0), ValueError, r"weight_decay must be a number >= 0.*no penalty"),
+    ("train-weight_decay-nan", lambda: train(weight_decay=NAN), ValueError, r"weight_decay must be a number >= 0, got nan"),
+    ("train-batch_size-0", lambda: train(batch_size=0), ValueError, r"batch_size must be a positive integer.*None for full batch"),
+    ("train-seed-negative", lambda: train(seed=-1), ValueError, r"seed must be a non-negative integer, got -1.*seed=0"),
+    ("train-seed-string", lambda: train(seed="a"), ValueError, r"seed must be a non-negative integer, got 'a'"),
+    ("train-not-a-module", lambda: train(model=lambda t: t), TypeError, r"model must be a torch.nn.Module.*LogisticRegression\(2\)"),
+    ("train-float64-X", lambda: train(X=blobs()[0].double()), TypeError, r"float64.*X.float\(\)"),
+    ("train-labels-2", lambda: train(y=2 * blobs()[1]), ValueError, r"only the labels 0 and 1"),
+    ("train-labels-nan", lambda: train(y=blobs()[1].index_fill(0, torch.tensor([0]), NAN)), ValueError, r"only the labels 0 and 1"),
+    ("train-labels-count", lambda: train(y=blobs()[1][:-1]), ValueError, r"y has 39 labels but X has 40 rows"),
+    ("train-three-outputs", lambda: train(model=nn.Linear(2, 3)), ValueError, r"one logit per row"),
+    ("train-no-parameters", lambda: train(model=nn.Identity()), ValueError, r"no trainable parameters"),
+    ("lbfgs-nan-in-X", lambda: training.fit_lbfgs(model2(), with_value(blobs()[0], NAN), blobs()[1]), ValueError, r"X contains 1 NaN"),
+    ("lbfgs-max_iter-0", lambda: training.fit_lbfgs(model2(), *blobs(), max_iter=0), ValueError, r"max_iter must be a positive integer"),
+    ("lbfgs-sigmoid-model", lambda: training.fit_lbfgs(SIGMOID_MODEL(), *blobs()), ValueError, r"ends in nn.Sigmoid"),
+    ("objective-sigmoid-model", lambda: training.objective(SIGMOID_MODEL(), *blobs()), ValueError, r"ends in nn.Sigmoid"),
+    ("gradient_norm-nan-in-X", lambda: training.gradient_norm(model2(), with_value(blobs()[0], NAN), blobs()[1]), ValueError, r"NaN"),
+    ("gradients_by_hand-nan-weight", lambda: training.bce_gradients_by_hand(*blobs(), torch.tensor([[NAN, 1.0]]), torch.zeros(1)), ValueError, r"weight contains 1 NaN"),
+    ("bce_for_parameters-bias-string", lambda: training.bce_for_parameters(*blobs(), (1.0, 2.0), "a"), ValueError, r"bias must be a number, got 'a'"),
+    ("bce_for_parameters-weight-length", lambda: training.bce_for_parameters(*blobs(), (1.0, 2.0, 3.0), 0.0), ValueError, r"weight has 3 entries but X has 2 features"),
+    ("bce_for_parameters-weight-text", lambda: training.bce_for_parameters(*blobs(), "ab", 0.0), TypeError, r"weight must be a tensor or a list of numbers"),
+    ("epochs_to_converge-tol-0", lambda: training.TrainingHistory(1.0, 0.0, None).epochs_to_converge(0), ValueError, r"tol must be a positive number.*1e-3"),
+    # ----------------------------------------------------------------- seeds: one rule everywhere
+    ("set_seed-negative", lambda: seeding.set_seed(-1), ValueError, r"seed must be a non-negative integer, got -1"),
+    ("set_seed-string", lambda: seeding.set_seed("a"), ValueError, r"seed must be a non-negative integer, got 'a' \(a str\)"),
+    ("set_seed-float", lambda: seeding.set_seed(1.5), ValueError, r"seed must be a non-negative integer, got 1.5"),
+    ("set_seed-too-large", lambda: seeding.set_seed(2**64), ValueError, r"below 2\*\*63"),
+    ("make_two_blobs-seed-negative", lambda: synthetic.make_two_blobs(seed=-1), ValueError, r"seed must be a non-negative integer, got -1"),
+    ("train_test_split-seed-string", lambda: synthetic.train_test_split(*blobs(), seed="a"), ValueError, r"seed must be a non-negative integer, got 'a'"),
+    # ----------------------------------------------------------------- synthetic data
+    ("make_two_blobs-n_samples-1", lambda: synthetic.make_two_blobs(n_samples=1), ValueError, r"n_samples must be an integer >= 2"),
+    ("make_two_blobs-overlap-nan", lambda: synthetic.make_two_blobs(overlap=NAN), ValueError, r"overlap must be a positive, finite number"),
+    ("make_two_blobs-centers-nan", lambda: synthetic.make_two_blobs(centers=((0, NAN), (1, 1))), ValueError, r"centers contains 1 NaN.*finite coordinates"),
+    ("make_two_blobs-centers-text", lambda: synthetic.make_two_blobs(centers="ab"), ValueError, r"centers must be two \(x1, x2\) pairs"),
+    ("train_test_split-fraction-1", lambda: synthetic.train_test_split(*blobs(), test_fraction=1.0), ValueError, r"test_fraction must be a number strictly between 0 and 1"),
+    ("train_test_split-rows", lambda: synthetic.train_test_split(torch.zeros(5, 2), torch.zeros(4)), ValueError, r"X has 5 rows but y has 4"),
+    # ----------------------------------------------------------------- metrics
+    ("confusion_matrix-empty", lambda: metrics.confusion_matrix(torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)), ValueError, r"empty batch.*at least one example"),
+    ("confusion_matrix-n_classes-0", lambda: metrics.confusion_matrix(torch.tensor([0]), torch.tensor([0]), n_classes=0), ValueError, r"n_classes must be a positive integer"),
+    ("confusion_matrix-label-out-of-range", lambda: metrics.confusion_matrix(torch.tensor([0, 10]), torch.tensor([0, 1]), n_classes=10), ValueError, r"labels must lie in 0..9.*found labels from 0 to 10"),
+    ("confusion_matrix-probabilities", lambda: metrics.confusion_matrix(torch.tensor([0, 1]), torch.tensor([0.2, 0.9])), ValueError, r"non-integer.*not probabilities"),
+    ("accuracy-empty", lambda: metrics.accuracy(torch.zeros(0), torch.zeros(0)), ValueError, r"empty batch"),
+    ("accuracy-logits", lambda: metrics.accuracy(torch.zeros(4, 10), torch.zeros(4)), ValueError, r"argmax\(dim=1\)"),
+    ("accuracy-lengths", lambda: metrics.accuracy(torch.zeros(3), torch.zeros(4)), ValueError, r"3 labels but y_true has 4"),
+    # ----------------------------------------------------------------- MNIST training
+    ("train_mnist-label-10", lambda: train_mnist(y=mnist_toy(label=10)[1]), ValueError, r"label 10.*10 outputs.*0..9"),
+    ("train_mnist-label-negative", lambda: train_mnist(y=mnist_toy(label=-1)[1]), ValueError, r"label -1.*0..9"),
+    ("train_mnist-one-output-model", lambda: train_mnist(model=nn.Sequential(nn.Flatten(), nn.Linear(784, 1))), ValueError, r"1 output.*one score per class.*SoftmaxRegression"),
+    ("train_mnist-softmax-model", lambda: train_mnist(model=SOFTMAX_MODEL()), ValueError, r"ends in nn.Softmax.*CrossEntropyLoss.*logits"),
+    ("train_mnist-seed-string", lambda: train_mnist(seed="a"), ValueError, r"seed must be a non-negative integer, got 'a'"),
+    ("train_mnist-seed-negative", lambda: train_mnist(seed=-1), ValueError, r"seed must be a non-negative integer, got -1"),
+    ("train_mnist-nan-in-X", lambda: train_mnist(X=mnist_toy()[0].index_fill(0, torch.tensor([4]), NAN)), ValueError, r"X_train contains \d+ NaN.*row 4"),
+    ("train_mnist-lr-inf", lambda: train_mnist(lr=INF), ValueError, r"lr must be a positive number, got inf"),
+    ("train_mnist-diverges", lambda: train_mnist(optimizer="sgd", lr=1e30, schedule="constant"), TrainingDivergedError, r"Training stopped after 1 epoch\(s\).*lr=1e\+30 is too large"),
+    ("train_mnist-float-labels", lambda: train_mnist(y=mnist_toy()[1].float()), ValueError, r"torch.long.*y_train.long\(\)"),
+    ("train_mnist-float64-X", lambda: train_mnist(X=mnist_toy()[0].double()), TypeError, r"float64.*float32"),
+    ("train_mnist-not-a-module", lambda: train_mnist(model=lambda t: t), TypeError, r"model must be a torch.nn.Module"),
+    ("train_mnist-optimizer", lambda: train_mnist(optimizer="rmsprop"), ValueError, r"optimizer must be one of \('adam', 'sgd'\)"),
+    ("evaluate-label-10", lambda: evaluate(y=mnist_toy(label=10)[1]), ValueError, r"label 10.*0..9"),
+    ("evaluate-empty", lambda: evaluate(X=torch.zeros(0, 1, 28, 28), y=torch.zeros(0, dtype=torch.long)), ValueError, r"empty"),
+    # ----------------------------------------------------------------- MNIST tensors and the loader
+    ("images_to_tensor-float", lambda: mnist.images_to_tensor(torch.zeros(2, 28, 28)), ValueError, r"uint8 tensor shaped \(N, height, width\)"),
+    ("images_to_tensor-normalize-string", lambda: mnist.images_to_tensor(torch.zeros(2, 28, 28, dtype=torch.uint8), normalize="yes"), ValueError, r"normalize must be True or False"),
+    ("images_to_tensor-device-gpu", lambda: mnist.images_to_tensor(torch.zeros(2, 28, 28, dtype=torch.uint8), device="gpu"), ValueError, r"device must name a device such as 'cpu'.*get_device"),
+    ("mnist_tensors-subset-0", lambda: mnist.mnist_tensors(subset=0), ValueError, r"subset must be a positive integer"),
+    ("to_tensor_loader-batch_size-0", lambda: mnist.to_tensor_loader(batch_size=0), ValueError, r"batch_size must be a positive integer"),
+    ("load_mnist-train-string", lambda: load_mnist(train="yes"), TypeError, r"train must be True .* or False"),
+    # ----------------------------------------------------------------- devices
+    ("get_device-prefer_gpu-string", lambda: devices.get_device("yes"), ValueError, r"prefer_gpu must be True or False"),
+    ("describe_device-gpu", lambda: devices.describe_device("gpu"), ValueError, r"device must name a device"),
+    ("describe_device-none", lambda: devices.describe_device(None), ValueError, r"get_device\(\)"),
+    # ----------------------------------------------------------------- figures
+    ("plot_decision_boundary-nan-X", lambda: pbinary.plot_decision_boundary(model2(), with_value(blobs()[0], NAN), blobs()[1]), ValueError, r"X contains 1 NaN.*row 3"),
+    ("plot_decision_boundary-empty-X", lambda: pbinary.plot_decision_boundary(model2(), torch.zeros(0, 2), torch.zeros(0, 1)), ValueError, r"X is empty"),
+    ("plot_points_2d-inf", lambda: pbinary.plot_points_2d(with_value(blobs()[0], INF), blobs()[1]), ValueError, r"infinite"),
+    ("plot_probability_surface-nan-X", lambda: pbinary.plot_probability_surface(model2(), with_value(blobs()[0], NAN), blobs()[1]), ValueError, r"NaN"),
+    ("plot_class_counts-negative", lambda: pmnist.plot_class_counts(torch.tensor([0, -1, 2])), ValueError, r"labels must be class indices 0..9.*-1"),
+    ("plot_digit_grid-n-0", lambda: pmnist.plot_digit_grid(torch.zeros(4, 28, 28), torch.zeros(4), n=0), ValueError, r"n must be a positive integer"),
+    ("most_confident_mistakes-k-0", lambda: pmnist.most_confident_mistakes(torch.full((3, 10), 0.1), torch.zeros(3), k=0), ValueError, r"k must be a positive integer"),
+]
+
+
+#: Cases whose checks are not in place yet (course_utils.mnist_training is being restructured); strict, so
+#: they must be removed from here as soon as they pass.
+PENDING = {case[0] for case in CASES if case[0].startswith(("train_mnist-", "evaluate-"))} - {
+    "train_mnist-lr-inf", "train_mnist-float64-X", "train_mnist-optimizer", "evaluate-empty"}
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [pytest.param(*case[1:], id=case[0],
+                  marks=[pytest.mark.xfail(strict=True, reason="mnist_training checks pending")] if case[0] in PENDING else [])
+     for case in CASES],
+)
+def test_bad_input_is_refused_clearly(call, error, match):
+    with pytest.raises(error, match=match) as info:
+        call()
+    # never a bare torch error: our message says how to fix it
+    assert len(str(info.value)) > 25
+    plt.close("all")
+
+
+def test_catalogue_is_large_and_unique():
+    ids = [case[0] for case in CASES]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 60
+
+
+def test_mistyped_data_dir_is_reported_and_not_created(monkeypatch, tmp_path):
+    missing = tmp_path / "dta"  # a typo of an existing folder
+    monkeypatch.setenv("COURSE_DATA_DIR", str(missing))
+    with pytest.raises(DatasetNotFoundError, match=r"does not exist.*spelling of COURSE_DATA_DIR"):
+        load_mnist(train=True)
+    assert not missing.exists()
+
+
+def test_valid_inputs_still_work_and_do_not_change():
+    """The checks add errors only: good inputs give the same numbers as before."""
+    X, y = blobs(200)
+    history = training.train_logistic_regression(model2(), X, y, lr=1.0, num_epochs=50)
+    assert history.num_epochs == 50 and all(torch.isfinite(torch.tensor(history.loss)))
+    model = model2()
+    assert model.predict(X).shape == (200, 1)
+    assert SoftmaxRegression().predict(mnist_toy()[0]).shape == (32,)
