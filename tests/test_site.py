@@ -372,3 +372,109 @@ def test_pages_open_in_chromium_without_errors(built, served, browser):
     finally:
         context.close()
     assert not problems, "\n".join(problems[:40])
+
+
+# --------------------------------------------------------------------------- the staging step, on small inputs
+
+
+@functools.lru_cache(maxsize=1)
+def _builder():
+    """site/build.py as a module (the folder is not a package: its name would shadow Python's ``site``)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course_site_build", ROOT / "site" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cell(kind: str, source: str, grade_id: str | None = None, **flags) -> dict:
+    cell = {"cell_type": kind, "id": grade_id or f"c{abs(hash(source)) % 10**8}", "metadata": {}, "source": source}
+    if kind == "code":
+        cell.update(outputs=flags.pop("outputs", []), execution_count=flags.pop("execution_count", None))
+    if grade_id:
+        cell["metadata"]["nbgrader"] = {"grade_id": grade_id, "solution": False, "grade": False, **flags}
+    return cell
+
+
+def _tiny_lesson(tmp_path: Path) -> tuple[Path, Path]:
+    """A lesson with one exercise (answer, check with hidden tests) and its student version."""
+    solution = ("def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x  # the secret\n    ### END SOLUTION\n")
+    check = "checks.check_f(f)\n### BEGIN HIDDEN TESTS\nchecks.check_f_hidden(f)\n### END HIDDEN TESTS\n"
+    printed = {"output_type": "stream", "name": "stdout", "text": "✓ visible\n✓ hidden\n"}
+    cells = [
+        _cell("markdown", "# 99 · Tiny\n\nA tiny lesson. It has one exercise.\n\n**Estimated time:** 5 minutes."),
+        _cell("code", "_ = sigmoid_explorer()"),
+        _cell("code", solution, "ex1-answer", solution=True),
+        _cell("code", check, "ex1-check", grade=True, points=1, outputs=[printed], execution_count=3),
+    ]
+    student_cells = json.loads(json.dumps(cells))
+    student_cells[2]["source"] = "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+    student_cells[3]["source"], student_cells[3]["outputs"] = "checks.check_f(f)", []
+    nb = {"cells": cells, "metadata": {"widgets": {}}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "student").mkdir()
+    lesson, student = tmp_path / "notebooks" / "99_tiny.ipynb", tmp_path / "student" / "99_tiny.ipynb"
+    lesson.write_text(json.dumps(nb))
+    student.write_text(json.dumps({**nb, "cells": student_cells}))
+    return lesson, student
+
+
+def test_staging_shows_the_stub_hides_the_solution_and_drops_hidden_tests(tmp_path):
+    build = _builder()
+    lesson, student = _tiny_lesson(tmp_path)
+    before = lesson.read_text()
+    staged = build.stage_lesson(lesson, student, "owner/course", "HEAD")
+    assert lesson.read_text() == before, "staging must not write to the lesson"
+    sources = [_source(c) for c in staged["cells"]]
+    assert "https://mybinder.org/v2/gh/owner/course/HEAD?urlpath=lab/tree/student/99_tiny.ipynb" in sources[0]
+    assert sources[0].startswith("# 99 · Tiny\n"), "the title stays the first line"
+    assert "raise NotImplementedError()" in sources[2] and "secret" not in sources[2]
+    assert sources[3].startswith(":::{dropdown} Show the solution") and "return 2 * x  # the secret" in sources[3]
+    assert "### BEGIN SOLUTION" not in sources[3]
+    assert sources[4] == "checks.check_f(f)" and staged["cells"][4]["outputs"] == [], "hidden tests or their output left"
+    assert staged["cells"][1]["outputs"][0]["data"]["text/markdown"] == build.WIDGET_NOTE
+    assert "widgets" not in staged["metadata"]
+
+
+@pytest.mark.parametrize("breakage, message", [
+    ("no thumbnail", r"thumbnail assets/thumb_99\.png is missing"),
+    ("no student version", r"has no student version .*make_student_versions\.py"),
+    ("stale student version", r"has no cell 'ex1-answer': student/ is out of date"),
+    ("no estimated time", r"no '\*\*Estimated time:\*\* N minutes' line"),
+    ("no title", r"no '# Title' heading"),
+])
+def test_staging_errors_say_what_to_fix(tmp_path, breakage, message):
+    build = _builder()
+    lesson, student = _tiny_lesson(tmp_path)
+    (tmp_path / "assets").mkdir()
+    if breakage != "no thumbnail":
+        (tmp_path / "assets" / "thumb_99.png").write_bytes(b"\x89PNG")
+    nb = json.loads(lesson.read_text())
+    if breakage == "no student version":
+        student.unlink()
+    elif breakage == "stale student version":
+        stale = json.loads(student.read_text())
+        stale["cells"][2]["metadata"]["nbgrader"]["grade_id"] = "old-answer"
+        student.write_text(json.dumps(stale))
+    elif breakage == "no estimated time":
+        nb["cells"][0]["source"] = "# 99 · Tiny\n\nA tiny lesson."
+    elif breakage == "no title":
+        nb["cells"][0]["source"] = "A tiny lesson.\n\n**Estimated time:** 5 minutes."
+    lesson.write_text(json.dumps(nb))
+    with pytest.raises(build.SiteError, match=message):
+        build.lesson_info(lesson, tmp_path)
+        build.stage_lesson(lesson, student, "owner/course", "HEAD")
+
+
+def test_the_home_page_takes_the_repository_and_descriptions_from_the_readme():
+    build = _builder()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    repo, ref = build.binder_repo(readme)
+    assert re.fullmatch(r"[\w.-]+/[\w.-]+", repo) and ref
+    with pytest.raises(build.SiteError, match="no Binder link"):
+        build.binder_repo("# A README without Binder links")
+    described = build.readme_descriptions(readme)
+    assert described, "the README's lesson table should give the cards their descriptions"
+    assert set(described) <= {p.stem for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))}
