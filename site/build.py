@@ -46,7 +46,8 @@ BINDER_RE = re.compile(r"https://mybinder\.org/v2/gh/(?P<repo>[^/\s]+/[^/\s]+)/(
 HIDDEN_TESTS_RE = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
                              re.MULTILINE | re.DOTALL)
 SOLUTION_MARK_RE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
-TIME_RE = re.compile(r"\*\*Estimated time:?\*\*:?\s*(?P<time>[^\n]*?)\.?\s*$", re.MULTILINE)
+#: The estimate: from the marker to the end of its paragraph (the site shows its first sentence).
+TIME_RE = re.compile(r"\*\*Estimated time:?\*\*:?[ \t]*(?P<time>.+?)(?:\n[ \t]*\n|\Z)", re.DOTALL)
 #: README sections copied to the home page, in this order (besides the introduction above the first one).
 HOME_SECTIONS = ("Quick start", "Learning on your own: exercises and solutions")
 #: A cell that shows an interactive explorer (as tests/test_browser.py recognises them).
@@ -105,7 +106,9 @@ def lesson_info(path: Path, root: Path = ROOT) -> Lesson:
     if not heading:
         raise SiteError(f"{path.name}: the first cell has no '# Title' heading; start it with '# NN · Title'")
     found = TIME_RE.search(first)
-    if not found or not found.group("time"):
+    estimate = re.split(r"(?<=[.!?])\s+(?=[A-Z])", " ".join(found.group("time").split()))[0] if found else ""
+    estimate = estimate.rstrip(".")
+    if not re.search(r"\d", estimate):
         raise SiteError(f"{path.name}: the first cell has no '**Estimated time:** N minutes' line; add one")
     after = first[heading.end():].strip().split("\n\n")[0].replace("\n", " ")
     summary = re.split(r"(?<=[.!?])\s", after, maxsplit=1)[0]
@@ -114,7 +117,7 @@ def lesson_info(path: Path, root: Path = ROOT) -> Lesson:
     if not thumb.exists():
         raise SiteError(f"{path.name}: its thumbnail {thumb.relative_to(root)} is missing; "
                         "draw it with scripts/make_assets.py (or add a 400x300 PNG)")
-    return Lesson(stem=path.stem, number=number, title=heading.group(1), time=found.group("time"),
+    return Lesson(stem=path.stem, number=number, title=heading.group(1), time=estimate,
                   summary=summary, thumbnail=thumb)
 
 

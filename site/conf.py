@@ -11,7 +11,7 @@ _site = json.loads((Path(__file__).parent / "site.json").read_text())
 
 project = "Logistic Regression with PyTorch"
 author = "The course authors"
-copyright = "the course authors, MIT license"
+copyright = "the course authors (MIT license)"
 extensions = ["myst_nb", "sphinx_design"]
 exclude_patterns = ["_build", "downloads/**", "**.ipynb_checkpoints", ".doctrees"]
 templates_path = ["_templates"]
@@ -51,6 +51,7 @@ html_theme_options = {
     "show_toc_level": 2,
     "home_page_in_toc": True,
     "navigation_with_keys": False,
+    "footer_content_items": ["copyright"],
 }
 html_context = {"default_mode": "auto"}  # light or dark as the reader's system prefers (empty is an error)
 html_last_updated_fmt = None

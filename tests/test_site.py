@@ -145,8 +145,9 @@ def test_home_page_lists_every_lesson_with_thumbnail_and_time(built):
         assert (out / img["src"]).is_file()
         link = card.select_one("a[href]")
         assert link is not None and link["href"].startswith(f"lessons/{lesson.stem}.html"), card
-        estimated = re.search(r"\*\*Estimated time:?\*\*:?\s*([^\n]*?)\.?\s*$", first, re.MULTILINE).group(1)
-        assert estimated in card.get_text(" ", strip=True), f"{lesson.stem}: the card should give the time"
+        estimated = re.search(r"\*\*Estimated time:?\*\*:?\s*((about\s+)?\d+\s+minutes)", first).group(1)
+        assert f"Time: {' '.join(estimated.split())}" in card.get_text(" ", strip=True), \
+            f"{lesson.stem}: the card should give the estimated time"
     sidebar = [a["href"] for a in home.select(".bd-sidebar-primary a.reference.internal")]
     for lesson in LESSONS:
         assert f"lessons/{lesson.stem}.html" in sidebar, f"the sidebar has no link to {lesson.stem}"
