@@ -14,7 +14,8 @@ folder, with Sphinx warnings as errors. Then:
   no console error and no request leaving the machine; math is typeset and
   the search finds a lesson. Screenshots go to ``artifacts/site/``.
 
-Without Chromium the browser test skips, unless ``CI`` is set, where it fails.
+Without Chromium the browser test skips, unless ``CI`` is set, where it fails. It is marked
+``browser``, so ``-m "not browser"`` (the quick run) leaves it out.
 """
 
 from __future__ import annotations
@@ -333,6 +334,7 @@ def _open(browser, base: str, rel: str, problems: list[str]):
     return context, page
 
 
+@pytest.mark.browser
 def test_pages_open_in_chromium_without_errors(built, served, browser):
     """Home, guide, search and every lesson: no console error, nothing from elsewhere; math set; screenshots."""
     shutil.rmtree(ARTIFACTS, ignore_errors=True)  # no picture left over from a lesson that is gone
@@ -479,3 +481,12 @@ def test_the_home_page_takes_the_repository_and_descriptions_from_the_readme():
     described = build.readme_descriptions(readme)
     assert described, "the README's lesson table should give the cards their descriptions"
     assert set(described) <= {p.stem for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))}
+
+
+def test_course_py_has_the_site_command():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course_cli", ROOT / "course.py")
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    assert "site" in course.COMMANDS and "python3 course.py site" in course.__doc__
