@@ -183,10 +183,11 @@ def _one_cpu_thread() -> Iterator[None]:
         torch.set_num_threads(n_threads)
 
 
-def _check_progress(history: TrainingHistory, lr: float | None) -> None:
+def _check_progress(history: TrainingHistory, lr: float | None, fix: str | None = None) -> None:
     """Stop with :class:`TrainingDivergedError` when the last recorded entry is not finite (free: values are floats)."""
     weights_finite = math.isfinite(history.weight_norm[-1]) and math.isfinite(history.grad_norm[-1])
-    check_finite_training(history.loss[-1], epoch=len(history.loss) - 1, lr=lr, weights_finite=weights_finite)
+    check_finite_training(history.loss[-1], epoch=len(history.loss) - 1, lr=lr, weights_finite=weights_finite,
+                          fix=fix)
 
 
 def _record(history: TrainingHistory, values: dict[str, object]) -> None:
@@ -404,5 +405,6 @@ def fit_lbfgs(
     with _one_cpu_thread():
         optimizer.step(closure)
         _record(history, _measure(model, X, y, weight_decay))
-    _check_progress(history, None)
+    _check_progress(history, None, fix="LBFGS diverged: standardize the features, or add weight decay "
+                                       "(e.g. weight_decay=1e-3) so that the optimum is finite.")
     return history

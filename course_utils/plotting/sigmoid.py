@@ -9,6 +9,7 @@ import torch
 from matplotlib.axes import Axes
 
 from course_utils.plotting.style import COLORS, PALETTE, new_axes
+from course_utils.validation import check_number, check_probability
 
 def plot_sigmoid(
     z_min: float = -10.0,
@@ -16,7 +17,13 @@ def plot_sigmoid(
     threshold: float = 0.5,
     ax: Axes | None = None,
 ) -> Axes:
-    """Plot ``sigma(z)`` with the 0.5 level, the decision threshold and the saturated tails."""
+    """Plot ``sigma(z)`` with the decision threshold, the class-1 region and the saturated tails.
+
+    The region where ``sigma(z) >= threshold`` (class 1) is shaded; the saturated tails ``|z| > 5`` are
+    hatched, so that where they overlap the class-1 shading both stay visible and match the legend.
+    """
+    z_min, z_max = check_number(z_min, "z_min"), check_number(z_max, "z_max")
+    check_probability(threshold, "threshold")
     if not z_min < z_max:
         raise ValueError(f"z_min must be smaller than z_max, got z_min={z_min}, z_max={z_max}.")
     ax = new_axes(ax)
@@ -26,18 +33,19 @@ def plot_sigmoid(
     ax.axhline(threshold, color=COLORS["black"], ls="--", lw=1, label=f"threshold p = {threshold:g}")
     ax.axvline(0.0, color=COLORS["black"], ls=":", lw=1, label="z = 0")
     tail = 5.0
+    ax.fill_between(z, 0, 1, where=(p >= threshold).numpy(), facecolor=COLORS["vermillion"], alpha=0.15,
+                    lw=0, label="predict class 1")
+    tail_style = dict(facecolor="none", edgecolor=COLORS["sky"], hatch="//", lw=1.0)
     if z_min < -tail:
-        ax.axvspan(z_min, -tail, color=COLORS["sky"], alpha=0.15, label="saturated tails")
+        ax.axvspan(z_min, -tail, label=f"saturated tails (|z| > {tail:g})", **tail_style)
     if z_max > tail:
-        ax.axvspan(tail, z_max, color=COLORS["sky"], alpha=0.15)
-    ax.fill_between(z, 0, 1, where=(p >= threshold).numpy(), color=COLORS["vermillion"], alpha=0.06,
-                    label="predict class 1")
+        ax.axvspan(tail, z_max, **tail_style)
     ax.set_xlim(z_min, z_max)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("z (logit)")
     ax.set_ylabel(r"$\sigma(z)$ (probability of class 1)")
     ax.set_title("The logistic (sigmoid) function")
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="upper left", fontsize="small", framealpha=0.95)
     return ax
 
 
@@ -47,15 +55,24 @@ def plot_sigmoid_curve(
     x_min: float = -10.0,
     x_max: float = 10.0,
     ax: Axes | None = None,
+    crossing_label: str | None = None,
     **line_kwargs,
 ) -> Axes:
-    """Plot ``sigma(w * x + b)`` and mark where it crosses 0.5 (at ``x = -b / w``)."""
+    """Plot ``sigma(w * x + b)`` and mark where it crosses 0.5 (at ``x = -b / w``) with a dot.
+
+    ``crossing_label`` names the dot in the legend (by default it has no legend entry).
+    """
+    for name, value in (("w", w), ("b", b), ("x_min", x_min), ("x_max", x_max)):
+        check_number(value, name)
+    if not x_min < x_max:
+        raise ValueError(f"x_min must be smaller than x_max, got x_min={x_min}, x_max={x_max}.")
     ax = new_axes(ax)
     x = torch.linspace(x_min, x_max, 401)
     line_kwargs.setdefault("label", f"w = {w:g}, b = {b:g}")
     ax.plot(x, torch.sigmoid(w * x + b), lw=2, **line_kwargs)
     if w != 0 and x_min <= -b / w <= x_max:
-        ax.plot([-b / w], [0.5], "o", color=ax.lines[-1].get_color(), ms=5)
+        ax.plot([-b / w], [0.5], "o", color=ax.lines[-1].get_color(), ms=5,
+                label=crossing_label if crossing_label is not None else "_nolegend_")
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("x")
