@@ -153,7 +153,9 @@ def _read_verified(raw: Path, name: str) -> bytes:
     path = plain if plain.exists() else packed
     if not path.exists():
         raise DatasetFileError(
-            f"MNIST file missing: neither {plain} nor {packed} exists. {_fix_hint(raw, plain)}"
+            f"MNIST file missing: neither {plain} nor {packed} exists. To fix it, run "
+            f"`python -m course_utils.fetch_data` (it downloads the missing files into {raw}), copy the file "
+            f"there, or point {ENV_VAR} at a folder holding all four files in MNIST/raw/."
         )
     try:
         stat = path.stat()
@@ -163,6 +165,7 @@ def _read_verified(raw: Path, name: str) -> bytes:
         if path is packed:
             if not trusted and hashlib.md5(content).hexdigest() == MNIST_GZ_MD5[name]:
                 trusted = True  # torchvision's own download, byte for byte
+                _VERIFIED[key] = True
             content = gzip.decompress(content)
     except (OSError, EOFError, zlib.error) as exc:  # unreadable, or a broken .gz
         raise DatasetFileError(
@@ -295,7 +298,8 @@ def load_mnist(
             raise DatasetNotFoundError(missing_mnist_message(root, "download=False"))
         if not root.is_dir() and root != repository_root() / "data":
             raise DatasetNotFoundError(
-                f"The data root {root} does not exist, so MNIST cannot be there and nothing was downloaded. "
+                f"The data root {root} does not exist{' as a folder (it is a file)' if root.exists() else ''}, "
+                "so MNIST cannot be there and nothing was downloaded. "
                 f"Check the spelling of {ENV_VAR} (or of root=); if you meant a new folder, create it first "
                 f"(mkdir -p {root}) and run again."
             )
