@@ -1,4 +1,5 @@
-"""Accuracy and confusion matrices, computed with torch (no scikit-learn needed)."""
+"""Accuracy, confusion matrices and the binary-decision metrics of lesson 06 (precision/recall, ROC/PR curves,
+AP, Brier score, calibration bins, expected cost), computed with torch; tested against scikit-learn."""
 
 from __future__ import annotations
 
@@ -224,7 +225,7 @@ def precision_recall_curve(
 
 
 def average_precision(y_true: torch.Tensor, y_score: torch.Tensor) -> float:
-    """Average precision: ``sum_n (R_n - R_(n-1)) P_n`` over the thresholds (a step sum, no interpolation).
+    """Average precision: ``sum_k (R_k - R_(k-1)) P_k`` over the thresholds, from the highest down (a step sum, no interpolation).
 
     The same definition as ``sklearn.metrics.average_precision_score``.
     """

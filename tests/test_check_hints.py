@@ -215,3 +215,44 @@ def test_fixed_number_of_entries_gets_a_hint(fn):
     message = _message(fn, [3.0])
     assert re.search(r"index.*out of (range|bounds)", message)
     assert "any length" in message.split("\nHint: ", 1)[1]
+
+
+@pytest.mark.parametrize("fn", [lambda y_true, y_pred: (y_true & y_pred).sum(),
+                                lambda y_true, y_pred: (y_true | y_pred).sum(),
+                                lambda y_true, y_pred: (~y_pred).sum()], ids=["and", "or", "invert"])
+def test_bitwise_operators_on_float_tensors_are_a_wrong_attempt_not_the_stub(fn):
+    labels = torch.tensor([1.0, 0.0, 1.0])
+    original = _original(fn, labels, labels)
+    message = _message(fn, labels, labels)
+    assert "not written yet" not in message
+    assert str(original) in message
+    assert "(y_true == 1) & (y_pred == 1)" in message.split("\nHint: ", 1)[1]
+
+
+def test_only_the_empty_stub_raised_by_the_answer_counts_as_not_written_yet():
+    def with_a_message():
+        raise NotImplementedError("my own reason")
+
+    message = _message(with_a_message)
+    assert "not written yet" not in message and "my own reason" in message
+
+    class NoForward(nn.Module):
+        pass  # torch's Module.__call__ raises NotImplementedError from torch's own code
+
+    message = _message(lambda X: NoForward()(X), torch.ones(2, 1))
+    assert "not written yet" not in message and "forward" in message
+
+
+def test_in_place_write_of_the_wrong_shape_gets_a_hint():
+    def copy_a_column(weights):
+        layer = nn.Linear(len(weights), 1)
+        with torch.no_grad():
+            layer.weight.copy_(torch.tensor(weights).reshape(-1, 1))
+        return layer
+
+    original = _original(copy_a_column, [2.0, -1.0])
+    message = _message(copy_a_column, [2.0, -1.0])
+    assert "output with shape [1, 2] doesn't match the broadcast shape [2, 2]" in str(original)
+    assert str(original) in message
+    hint = message.split("\nHint: ", 1)[1]
+    assert "[1, 2]" in hint and "[2, 2]" in hint and "torch.tensor([weights])" in hint

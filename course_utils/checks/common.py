@@ -85,9 +85,10 @@ def _broadcast_hint(match: re.Match) -> str:
     size_a, size_b, dim = (int(g) for g in match.groups())
     if dim >= 1:
         return (f"Two tensors of incompatible shapes meet in an element-wise operation (sizes {size_a} and "
-                f"{size_b} at dimension {dim}). A reduction over a dimension (`.sum(dim=1)`, `.max(dim=1)`, "
-                "`.logsumexp(dim=1)`, `.mean(dim=1)`) drops that dimension, so its result no longer lines up "
-                "with the rows; keep it with `keepdim=True`, e.g. `Z - Z.logsumexp(dim=1, keepdim=True)`.")
+                f"{size_b} at dimension {dim}). Print the shapes of both operands. A reduction over a dimension "
+                "(`.sum(dim=1)`, `.mean(dim=1)`, `.max(dim=1)`) drops that dimension, so its result no longer "
+                "lines up with the rows; keep it with `keepdim=True`, e.g. `Z - Z.mean(dim=1, keepdim=True)`. "
+                "A `.squeeze()` or `.flatten()` that turns a column (n, 1) into (n,) does the same.")
     return (f"Two tensors of incompatible shapes meet in an element-wise operation (sizes {size_a} and "
             f"{size_b} at dimension {dim}). Print the shapes of both operands; reshape one of them "
             "(for a column, `.reshape(-1, 1)`) so that they match.")
@@ -134,9 +135,18 @@ _HINTS: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
         "The code reads an entry that does not exist. If it reads a fixed number of entries "
         "(`weights[0]`, `weights[1]`), make it work for any length: build the whole tensor at once, "
         "e.g. `torch.tensor([weights])`, or loop over `range(len(...))`.")),
+    (re.compile(r"\"bitwise_(and|or|xor|not)_\w+\" not implemented for '(Float|Double|Half|BFloat16)'"
+                r"|~ \(operator\.invert\) is only implemented on integer and Boolean"), lambda m: (
+        "`&`, `|` and `~` work on bool (or integer) tensors, but these are floats (labels 0.0/1.0). Compare "
+        "first, which gives bool tensors: `(y_true == 1) & (y_pred == 1)`, and `y_pred == 0` instead of `~y_pred`.")),
     (re.compile(r"a Tensor with (\d+) elements cannot be converted to Scalar"), lambda m: (
         f"`.item()` (and `float(...)`) turn a ONE-element tensor into a Python number, but this one has "
         f"{m.group(1)} elements. Reduce it first (e.g. `.mean()`, `.sum()`), or index the entry you mean.")),
+    (re.compile(r"output with shape \[([\d, ]*)\] doesn't match the broadcast shape \[([\d, ]*)\]"), lambda m: (
+        f"An in-place write (`copy_`, `+=`, ...) keeps the shape of the tensor written into, [{m.group(1)}], "
+        f"but the values given broadcast to [{m.group(2)}]. Give the values that shape: nn.Linear's weight "
+        "has shape (out_features, in_features), one row per output, so for one output write "
+        "`torch.tensor([weights])` (shape (1, d)), not a column such as `.reshape(-1, 1)`.")),
 )
 
 
@@ -157,6 +167,25 @@ def _raised(call: str, err: BaseException) -> ExerciseError:
     return ExerciseError(f"{text}\nHint: {hint}" if hint else text)
 
 
+def _is_stub(err: NotImplementedError) -> bool:
+    """Whether ``err`` is the answer cell's untouched ``raise NotImplementedError()``.
+
+    The stub has an empty message and is raised by a line of the learner's own
+    code. PyTorch also raises NotImplementedError, with a message and from its
+    own code (e.g. ``"bitwise_and_cpu" not implemented for 'Float'`` for ``&``
+    on float tensors): that is a wrong attempt, not a missing answer.
+    """
+    if str(err):
+        return False
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return True
+    filename = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+    return "/torch/" not in filename and "/site-packages/" not in filename
+
+
 def _call(fn: Callable[..., Any], name: str, call: str, *args: Any, **kwargs: Any) -> Any:
     """Call the learner's ``fn``; turn any error into an :class:`ExerciseError` with a hint.
 
@@ -169,7 +198,9 @@ def _call(fn: Callable[..., Any], name: str, call: str, *args: Any, **kwargs: An
     __tracebackhide__ = True
     try:
         return fn(*args, **kwargs)
-    except NotImplementedError:
+    except NotImplementedError as err:
+        if not _is_stub(err):
+            raise _raised(call, err) from err
         raise ExerciseError(
             f"{name} is not written yet: replace `raise NotImplementedError()` in the answer cell "
             "with your code, run that cell, then run this check again."

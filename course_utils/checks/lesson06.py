@@ -7,8 +7,9 @@ validation split); the ``_more`` checks probe other inputs of the same rules.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import torch
 
@@ -28,11 +29,57 @@ from course_utils.checks.common import (
 THRESHOLDS = torch.linspace(0.01, 0.99, 99)
 
 
+#: The course helpers that would do an exercise's work; the tasks ask to compute it without them.
+_SHORTCUTS = {
+    "precision_recall": ("metrics", ("precision_recall_f1", "confusion_counts")),
+    "standardize": ("tabular", ("Standardizer",)),
+    "choose_threshold": ("metrics", ("cost_curve", "expected_cost", "confusion_counts")),
+}
+
+
+@contextlib.contextmanager
+def _without_shortcuts(name: str) -> Iterator[None]:
+    """While the learner's ``name`` runs, the course helpers that would do its work raise a hint instead.
+
+    They are replaced on their module (``metrics.precision_recall_f1``) and, for
+    ``Standardizer``, on the class itself, so ``from ... import`` copies of the
+    class are caught too.
+    """
+    from course_utils import metrics, tabular
+
+    module_name, helpers = _SHORTCUTS.get(name, ("metrics", ()))
+    module = metrics if module_name == "metrics" else tabular
+
+    def refuse(helper: str) -> Callable:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise ExerciseError(
+                f"{name} calls course_utils.{module_name}.{helper}, which does the exercise's work. The task asks you "
+                "to compute it yourself from the tensors (masks, sums, means); write it without that helper."
+            )
+        return refused
+
+    saved: list[tuple[Any, str, Any]] = []
+    try:
+        for helper in helpers:
+            if helper == "Standardizer":
+                for method in ("fit", "transform"):
+                    saved.append((tabular.Standardizer, method, tabular.Standardizer.__dict__[method]))
+                    setattr(tabular.Standardizer, method, refuse(f"Standardizer.{method}"))
+            else:
+                saved.append((module, helper, getattr(module, helper)))
+                setattr(module, helper, refuse(helper))
+        yield
+    finally:
+        for owner, attr, original in reversed(saved):
+            setattr(owner, attr, original)
+
+
 def _call06(fn: Callable, name: str, call: str, *args: Any) -> Any:
-    """``_call`` plus the lesson's own hint for dividing by zero."""
+    """``_call`` with the course shortcuts refused, plus the lesson's own hint for dividing by zero."""
     __tracebackhide__ = True
     try:
-        return _call(fn, name, call, *args)
+        with _without_shortcuts(name):
+            return _call(fn, name, call, *args)
     except ExerciseError as err:
         if isinstance(err.__cause__, ZeroDivisionError):
             raise ExerciseError(
@@ -75,8 +122,10 @@ def _check_pr_case(precision_recall: Callable, y_true: torch.Tensor, y_pred: tor
     __tracebackhide__ = True
     call = f"precision_recall(y_true, y_pred) {label}"
     out = _call06(precision_recall, "precision_recall", call, y_true.clone(), y_pred.clone())
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise ExerciseError(f"{call} should return two numbers, (precision, recall); got {type(out).__name__}.")
+    if isinstance(out, list) and len(out) == 2:
+        raise ExerciseError(f"{call} returned a list; the task asks for a tuple: `return precision, recall`.")
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise ExerciseError(f"{call} should return a tuple of two numbers, (precision, recall); got {type(out).__name__}.")
     got_p = _require_python_float(out[0], f"The precision from {call}")
     got_r = _require_python_float(out[1], f"The recall from {call}")
     want_p, want_r = _reference_pr(y_true, y_pred)
@@ -139,7 +188,18 @@ def _check_standardize_case(standardize: Callable, X_train: torch.Tensor, X: tor
     __tracebackhide__ = True
     call = f"standardize(X_train, X) {label}"
     before_train, before_X = X_train.clone(), X.clone()
-    out = _require_tensor(_call(standardize, "standardize", call, X_train, X), call)
+    try:
+        out = _require_tensor(_call06(standardize, "standardize", call, X_train, X), call)
+    except ExerciseError as err:
+        n_train, (m, d) = X_train.shape[0], X.shape
+        text = str(err.__cause__) if isinstance(err.__cause__, RuntimeError) else ""
+        if "must match the size of tensor" in text and f"({n_train})" in text and n_train not in (m, d):
+            raise ExerciseError(
+                f"{call} raised RuntimeError: {text}\nHint: a tensor with one entry per ROW of X_train ({n_train}) met X ({m} x {d}): a statistic "
+                "over `dim=1` gives one value per row (per tumour). Per feature (column) is `dim=0`, reducing over the "
+                "rows: `X_train.mean(dim=0, keepdim=True)`."
+            ) from None
+        raise
     if not (torch.equal(before_train, X_train) and torch.equal(before_X, X)):
         raise ExerciseError(f"{call} changed its inputs in place; compute a new tensor, e.g. `(X - mean) / std`.")
     _require_shape(out, X.shape, call, "It should have one row per row of X and one column per feature.")
@@ -209,11 +269,40 @@ def _check_threshold_case(choose_threshold: Callable, y: torch.Tensor, p: torch.
                           cost_fp: float, label: str) -> None:
     __tracebackhide__ = True
     call = f"choose_threshold(y_true, p, cost_fn={cost_fn:g}, cost_fp={cost_fp:g}) {label}"
-    out = _call(choose_threshold, "choose_threshold", call, y.clone(), p.clone(), cost_fn, cost_fp)
+    out = _call06(choose_threshold, "choose_threshold", call, y.clone(), p.clone(), cost_fn, cost_fp)
     got = _require_python_float(out, f"The result of {call}")
     want = _reference_threshold(y, p, cost_fn, cost_fp)
     if math.isclose(got, want, abs_tol=1e-6):
         return
+    _explain_wrong_threshold(got, want, y, p, cost_fn, cost_fp, call)
+
+
+def _broadcast_threshold(y: torch.Tensor, p: torch.Tensor, cost_fn: float, cost_fp: float) -> float:
+    """What an answer returns when one of y_true, p is flat and the other an (n, 1) column: (n, n) masks."""
+    n = y.numel()
+    positives = float((y.reshape(-1) == 1).sum())
+    predicted = (p.reshape(1, -1).double() >= THRESHOLDS.double().reshape(-1, 1)).sum(dim=1).double()
+    cost = (cost_fn * positives * (n - predicted) + cost_fp * (n - positives) * predicted) / n
+    return float(THRESHOLDS[int(torch.argmin(cost))])
+
+
+def _explain_wrong_threshold(got: float, want: float, y: torch.Tensor, p: torch.Tensor, cost_fn: float,
+                             cost_fp: float, call: str) -> None:
+    """Raise the ExerciseError for a wrong threshold ``got``, naming the likely mistake."""
+    __tracebackhide__ = True
+    if got not in THRESHOLDS.tolist():
+        raise ExerciseError(
+            f"{call} returned {got!r}, which is not one of the values of THRESHOLDS. Return an entry of the "
+            "THRESHOLDS tensor itself, e.g. `THRESHOLDS[i].item()`: a grid you build yourself (np.linspace, "
+            "torch.arange(1, 100) / 100) differs from it by float rounding, and a probability exactly on the grid "
+            "then falls on the wrong side."
+        )
+    if math.isclose(got, _broadcast_threshold(y, p, cost_fn, cost_fp), abs_tol=1e-6):
+        raise ExerciseError(
+            f"{call} returned {got:.2f}, expected {want:.2f}: a flat (n,) tensor and an (n, 1) column were combined, "
+            "and they broadcast to an (n, n) table, so every count is wrong. Flatten BOTH y_true and p first, "
+            "e.g. `y_true, p = y_true.reshape(-1), p.reshape(-1)`."
+        )
     options = {
         "strict": ("you predict malignant only when p > threshold; the rule is p >= threshold (a probability equal "
                    "to the threshold counts as malignant)."),
@@ -252,8 +341,11 @@ def _threshold_rules(choose_threshold: Callable) -> None:
                           10, 1, "(a miss costs 10 false alarms)")
     _check_threshold_case(choose_threshold, torch.tensor([1.0, 0.0, 0.0, 0.0]), torch.tensor([0.2, 0.3, 0.4, 0.5]),
                           1, 10, "(a false alarm costs 10 misses)")
-    _check_threshold_case(choose_threshold, torch.tensor([[1.0], [0.0], [1.0]]), torch.tensor([[0.9], [0.6], [0.45]]),
-                          2, 1, "(columns shaped (n, 1))")
+    gen = _generator(65)
+    y = (torch.rand(12, 1, generator=gen) < 0.5).float()
+    p = torch.clamp(0.5 * y + 0.6 * torch.rand(12, 1, generator=gen), 0, 1)
+    _check_threshold_case(choose_threshold, y, p, 3, 1, "(columns shaped (n, 1))")
+    _check_threshold_case(choose_threshold, y.reshape(-1), p, 3, 1, "(y_true shaped (n,), p shaped (n, 1))")
 
 
 def check_choose_threshold(choose_threshold: Callable, best_threshold: Any, y_val: torch.Tensor,
@@ -266,8 +358,21 @@ def check_choose_threshold(choose_threshold: Callable, best_threshold: Any, y_va
         raise ExerciseError("best_threshold is None: assign it `choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)`.")
     got = _require_python_float(best_threshold, "best_threshold")
     want = _reference_threshold(y_val, p_val, 10, 1)
+    on_test = _reference_threshold(y_test, p_test, 10, 1)
+    call = "choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)"
+    yours = _require_python_float(_call06(choose_threshold, "choose_threshold", call, y_val.clone(), p_val.clone(), 10, 1),
+                                  f"The result of {call}")
+    if not math.isclose(yours, want, abs_tol=1e-6) and math.isclose(got, yours, abs_tol=1e-6):
+        # the function passed the small rule cases but is wrong on the real columns: say why
+        _explain_wrong_threshold(yours, want, y_val, p_val, 10, 1,
+                                 f"{call} (y_val and p_val are shaped {tuple(y_val.shape)}; the small rule cases passed)")
+    if math.isclose(yours, want, abs_tol=1e-6) and not math.isclose(got, yours, abs_tol=1e-6) \
+            and not math.isclose(got, on_test, abs_tol=1e-6):
+        raise ExerciseError(
+            f"best_threshold = {got:.4f}, but your function gives {yours:.2f} on the validation split. Set it to what "
+            f"your function returns: `best_threshold = {call}`."
+        )
     if not math.isclose(got, want, abs_tol=1e-6):
-        on_test = _reference_threshold(y_test, p_test, 10, 1)
         if math.isclose(got, on_test, abs_tol=1e-6):
             raise ExerciseError(
                 f"best_threshold = {got:.2f} is the threshold that is best on the TEST split. Choose it on the "
