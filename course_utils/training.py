@@ -212,7 +212,7 @@ def bce_gradients_by_hand(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The gradient of the mean BCE with respect to ``weight`` and ``bias``, from the formula.
 
-    With ``p = sigmoid(X @ w + b)``::
+    With ``p = sigmoid(X @ weight.T + bias)``::
 
         dL/dw = mean over rows of (p - y) * x
         dL/db = mean over rows of (p - y)
@@ -375,8 +375,10 @@ def fit_lbfgs(
     """Minimise the same objective with full-batch LBFGS (strong Wolfe line search).
 
     Logistic regression's objective is convex, so LBFGS and gradient descent
-    reach the same optimum when both converge. Returns a history with two
-    entries: the start and the end.
+    reach the same optimum when both converge. The optimum exists when no line
+    (hyperplane) separates the classes, and is unique when the points do not
+    all lie on one line; on separable classes use ``weight_decay`` > 0.
+    Returns a history with two entries: the start and the end.
     """
     X, y = _check_data(model, X, y)
     weight_decay = _check_weight_decay(weight_decay)

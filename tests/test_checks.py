@@ -372,6 +372,37 @@ def test_bce_gradients():
     passes(checks.check_bce_gradients_more, naive_sigmoid)
 
 
+def _grad_under_enable_grad(X, y, weight, bias):
+    with torch.enable_grad():
+        w, b = weight.detach().clone().requires_grad_(True), bias.detach().clone().requires_grad_(True)
+        return torch.autograd.grad(nn.functional.binary_cross_entropy_with_logits(X @ w.T + b, y), (w, b))
+
+
+def _grad_with_torch_func(X, y, weight, bias):
+    loss = lambda w, b: nn.functional.binary_cross_entropy_with_logits(X @ w.T + b, y)  # noqa: E731
+    return torch.func.grad(loss, argnums=(0, 1))(weight, bias)
+
+
+@pytest.mark.parametrize("check", [checks.check_bce_gradients, checks.check_bce_gradients_more])
+@pytest.mark.parametrize("answer", [_grad_under_enable_grad, _grad_with_torch_func])
+def test_bce_gradients_rejects_autograd_in_both_checks(check, answer):
+    fails(check, answer, match="from the formula, without autograd")
+    assert torch.is_grad_enabled()  # the check restores autograd afterwards
+    w = torch.ones(1, requires_grad=True)
+    (2 * w).sum().backward()
+    assert w.grad.item() == 2.0
+
+
+def test_bce_gradients_hints_for_squeeze_and_element_types():
+    def squeezed(X, y, weight, bias):
+        error = torch.sigmoid(X @ weight.T + bias).squeeze() - y
+        return (error * X).mean(dim=0, keepdim=True), error.mean(dim=0)
+    fails(checks.check_bce_gradients, squeezed, match=r"\(n, 1\) like y.*\(n, n\)")
+    fails(checks.check_bce_gradients, lambda X, y, w, b: tuple(g.numpy() for g in _bce_gradients(X, y, w, b)),
+          match=r"grad_weight \(element 0 of what .*\) should be a torch\.Tensor, but it is a ndarray")
+    fails(checks.check_bce_gradients, lambda X, y, w, b: (w.grad, b.grad), match=r"`weight\.grad` is None here")
+
+
 def _train(model, X, y, lr, num_epochs, *, zero_grad=True, sigmoid=False, step=True):
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.BCEWithLogitsLoss()
@@ -413,6 +444,33 @@ def test_train():
     def new_model(model, X, y, lr, num_epochs):
         return _train(LogisticRegression(X.shape[1]), X, y, lr, num_epochs)
     fails(checks.check_train, new_model, match="did not change the model's weights")
+
+
+def _train_with_helper(model, X, y, lr, num_epochs):
+    from course_utils.training import train_logistic_regression
+    return train_logistic_regression(model, X, y, lr=lr, num_epochs=num_epochs).loss[:num_epochs]
+
+
+def _train_by_hand(model, X, y, lr, num_epochs):
+    loss_fn, losses = nn.BCEWithLogitsLoss(), []
+    for _ in range(num_epochs):
+        model.zero_grad()
+        loss = loss_fn(model(X), y)
+        loss.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= lr * p.grad
+        losses.append(loss.item())
+    return losses
+
+
+@pytest.mark.parametrize("check", [checks.check_train, checks.check_train_more])
+def test_train_rejects_the_helper_and_a_hand_written_update(check):
+    from course_utils import training
+    original = training.train_logistic_regression
+    fails(check, _train_with_helper, match=r"called course_utils\.training\.train_logistic_regression")
+    assert training.train_logistic_regression is original  # restored after the check
+    fails(check, _train_by_hand, match=r"no torch\.optim\.SGD took a step")
 
 
 def test_predict_point():

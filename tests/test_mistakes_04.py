@@ -74,6 +74,42 @@ def bce_gradients(X, y, weight, bias):
     nn.BCEWithLogitsLoss()(X @ w.T + b, y).backward()
     return w.grad, b.grad
 """, r"from the formula, without autograd"),
+    ("ex1", "autograd-under-enable-grad", """
+def bce_gradients(X, y, weight, bias):
+    with torch.enable_grad():
+        w = weight.detach().clone().requires_grad_(True)
+        b = bias.detach().clone().requires_grad_(True)
+        loss = nn.functional.binary_cross_entropy_with_logits(X @ w.T + b, y)
+        gw, gb = torch.autograd.grad(loss, (w, b))
+    return gw, gb
+""", r"gradients enabled.*from the formula, without autograd.*torch\.sigmoid"),
+    ("ex1", "torch-func-grad", """
+def bce_gradients(X, y, weight, bias):
+    return torch.func.grad(lambda w, b: nn.functional.binary_cross_entropy_with_logits(X @ w.T + b, y),
+                           argnums=(0, 1))(weight, bias)
+""", r"torch\.func\.grad.*from the formula, without autograd"),
+    ("ex1", "imported-func-grad", """
+from torch.func import grad
+
+def bce_gradients(X, y, weight, bias):
+    return grad(lambda w, b: nn.functional.binary_cross_entropy_with_logits(X @ w.T + b, y),
+                argnums=(0, 1))(weight, bias)
+""", r"from the formula, without autograd"),
+    ("ex1", "squeezed-probabilities", """
+def bce_gradients(X, y, weight, bias):
+    p = torch.sigmoid(X @ weight.T + bias).squeeze()
+    error = p - y
+    return (error * X).mean(dim=0, keepdim=True), error.mean(dim=0)
+""", r"\(n, 1\) like y.*\(n, n\).*squeeze.*error\.shape"),
+    ("ex1", "numpy-arrays", """
+def bce_gradients(X, y, weight, bias):
+    error = torch.sigmoid(X @ weight.T + bias) - y
+    return (error * X).mean(dim=0, keepdim=True).numpy(), error.mean(dim=0).numpy()
+""", r"grad_weight \(element 0 of what .* returned\) should be a torch\.Tensor, but it is a ndarray"),
+    ("ex1", "returns-dot-grad", """
+def bce_gradients(X, y, weight, bias):
+    return weight.grad, bias.grad
+""", r"grad_weight .* is None\. `weight\.grad` is None here.*formula"),
     ("ex1", "two-features-only", """
 def bce_gradients(X, y, weight, bias):
     logits = X[:, 0:1] * weight[0, 0] + X[:, 1:2] * weight[0, 1] + bias
@@ -120,7 +156,28 @@ from course_utils.training import train_logistic_regression
 
 def train(model, X, y, lr, num_epochs):
     return train_logistic_regression(model, X, y, lr=lr, num_epochs=num_epochs)
-""", r"list of Python floats"),
+""", r"called course_utils\.training\.train_logistic_regression.*write the loop yourself"),
+    ("ex2", "calls-the-helper-returns-losses", """
+from course_utils.training import train_logistic_regression
+
+def train(model, X, y, lr, num_epochs):
+    return train_logistic_regression(model, X, y, lr=lr, num_epochs=num_epochs).loss[:num_epochs]
+""", r"called course_utils\.training\.train_logistic_regression.*write the loop yourself"),
+    ("ex2", "manual-update-not-sgd", """
+def train(model, X, y, lr, num_epochs):
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = []
+    for epoch in range(num_epochs):
+        model.zero_grad()
+        loss = loss_fn(model(X), y)
+        loss.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= lr * p.grad
+        losses.append(loss.item())
+    return losses
+""", r"no torch\.optim\.SGD took a step.*optimizer\.step\(\)"),
+    ("ex2", "adam-not-sgd", _loop().replace("torch.optim.SGD", "torch.optim.Adam"), r"torch\.optim\.Adam.*torch\.optim\.SGD"),
     # ---- Exercise 3: predict_point returns a Python float and an int
     ("ex3", "returns-tensors", """
 def predict_point(model, point):

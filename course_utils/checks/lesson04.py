@@ -5,11 +5,18 @@ Each visible check tests every rule its task states; the hidden checks
 
 - ``bce_gradients``: the values of the formula, for any number of features,
   shaped like the weight ``(1, d)`` and the bias ``(1,)``, computed without
-  autograd (the check runs it under ``torch.no_grad()``).
+  autograd: the check runs it under ``torch.no_grad()`` and under a
+  ``TorchFunctionMode`` that fails on any operation run with gradients enabled
+  (``torch.enable_grad()``, ``torch.func.grad``), with ``backward``,
+  ``torch.autograd.grad`` and the ``torch.func`` transforms replaced by functions
+  that fail.
 - ``train``: the four steps of the full-batch loop (``zero_grad``, forward and
   loss with ``BCEWithLogitsLoss`` on the logits, ``backward``, ``step``), with
   the ``lr`` and ``num_epochs`` given, on the model given, returning one Python
-  float per epoch. It is compared with the reference loop run from the same
+  float per epoch. The loop is the learner's own: ``train_logistic_regression``
+  and ``fit_lbfgs`` of ``course_utils.training`` fail during the check, and the
+  steps must be taken by a ``torch.optim.SGD`` (counted by a global optimizer
+  step hook), not by a hand-written update. It is compared with the reference loop run from the same
   start; a mismatch is explained by replaying the usual mistakes (no
   ``zero_grad``, a sigmoid before ``BCEWithLogitsLoss``, ``BCELoss``, the loss
   recorded after the step) and naming the one that matches.
@@ -19,14 +26,19 @@ Each visible check tests every rule its task states; the hidden checks
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
-from typing import Any, Callable, Sequence
+import sys
+from typing import Any, Callable, Iterator, Sequence
 
 import torch
 from torch import nn
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+from torch.overrides import TorchFunctionMode
 
 from course_utils.checks.common import (
+    _BROADCAST,
     ExerciseError,
     _call,
     _fmt,
@@ -34,7 +46,6 @@ from course_utils.checks.common import (
     _passed,
     _require_callable,
     _require_shape,
-    _require_tensor,
 )
 
 # --------------------------------------------------------------------------- Exercise 1: bce_gradients
@@ -69,22 +80,88 @@ def _gradient_mistakes(X: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, b
         "p = torch.sigmoid(X @ weight.T + bias), then the error p - y.")
 
 
-def _call_without_autograd(fn: Callable, call: str, *args: Any) -> Any:
-    """Call ``fn`` under ``torch.no_grad()``: a formula works, ``backward()`` cannot."""
-    __tracebackhide__ = True
+_AUTOGRAD_HINT = (
+    "the task asks for the gradient from the formula, without autograd (no backward(), "
+    "torch.autograd.grad, torch.func or torch.enable_grad()). Compute p = torch.sigmoid(X @ weight.T + bias), "
+    "the error p - y, and average: (error * X).mean(dim=0, keepdim=True) and error.mean(dim=0).")
+
+
+class _NoAutogradMode(TorchFunctionMode):
+    """Fail on any torch operation run while gradients are enabled (enable_grad, torch.func.grad)."""
+
+    def __init__(self, call: str) -> None:
+        super().__init__()
+        self.call = call
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001 - torch's protocol
+        if torch.is_grad_enabled():
+            raise ExerciseError(f"{self.call} runs torch operations with gradients enabled: {_AUTOGRAD_HINT}")
+        return func(*args, **(kwargs or {}))
+
+
+def _forbidden(call: str, name: str) -> Callable:
+    def fail(*_args: Any, **_kwargs: Any) -> Any:
+        raise ExerciseError(f"{call} called {name}: {_AUTOGRAD_HINT}")
+    return fail
+
+
+@contextlib.contextmanager
+def _autograd_forbidden(call: str) -> Iterator[None]:
+    """Replace backward, torch.autograd.grad and the torch.func transforms by functions that fail."""
+    import torch.func
+
+    targets = [(torch.Tensor, "backward", "backward()"), (torch.autograd, "grad", "torch.autograd.grad"),
+               (torch.autograd, "backward", "torch.autograd.backward")]
+    targets += [(torch.func, name, f"torch.func.{name}") for name in
+                ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian") if hasattr(torch.func, name)]
+    saved = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in targets]
     try:
-        with torch.no_grad():
+        for owner, attr, label in targets:
+            setattr(owner, attr, _forbidden(call, label))
+        yield
+    finally:
+        for owner, attr, original in saved:
+            setattr(owner, attr, original)
+
+
+_SQUEEZE_HINT = (
+    "The probabilities p must stay a column (n, 1) like y: if p is squeezed or flattened to (n,), then "
+    "(n,) - (n, 1) broadcasts to an (n, n) table. Don't squeeze p; print error.shape, it should be (n, 1).")
+
+
+def _call_without_autograd(fn: Callable, call: str, *args: Any) -> Any:
+    """Call ``fn`` under ``torch.no_grad()`` with autograd's entry points made to fail: a formula works."""
+    __tracebackhide__ = True
+    n = args[0].shape[0]
+    try:
+        with torch.no_grad(), _autograd_forbidden(call), _NoAutogradMode(call):
             return _call(fn, "bce_gradients", call, *args)
     except ExerciseError as err:
         cause = err.__cause__
         if isinstance(cause, RuntimeError) and ("does not require grad" in str(cause) or "grad_fn" in str(cause)):
-            raise ExerciseError(
-                f"{call} called backward() (or torch.autograd.grad), but the task asks for the gradient "
-                "from the formula, without autograd: the check runs your function under torch.no_grad(), "
-                "where backward() cannot work. Compute p = torch.sigmoid(X @ weight.T + bias), the error "
-                "p - y, and average: (error * X).mean(dim=0, keepdim=True) and error.mean(dim=0)."
-            ) from cause
+            raise ExerciseError(f"{call} used autograd (backward() or torch.autograd.grad): {_AUTOGRAD_HINT}") from cause
+        mismatch = _BROADCAST.search(str(cause)) if isinstance(cause, RuntimeError) else None
+        if mismatch and n in (int(mismatch.group(1)), int(mismatch.group(2))) and int(mismatch.group(3)) >= 1:
+            raise ExerciseError(f"{call} raised RuntimeError: {cause}\nHint: a dimension of size n = {n} met "
+                                f"another size at dimension {mismatch.group(3)}. {_SQUEEZE_HINT}") from cause
         raise
+
+
+def _element_hint(out: Any, index: int, call: str) -> torch.Tensor:
+    """The element ``index`` of the pair returned, as a tensor, or a hint naming it in words."""
+    __tracebackhide__ = True
+    name = ("grad_weight", "grad_bias")[index]
+    what = f"{name} (element {index} of what {call} returned)"
+    if out is None:
+        attr = ("weight", "bias")[index]
+        raise ExerciseError(
+            f"{what} is None. `{attr}.grad` is None here (no autograd runs in this exercise): compute the gradient "
+            "from the formula, p = torch.sigmoid(X @ weight.T + bias), error = p - y, then "
+            "(error * X).mean(dim=0, keepdim=True) and error.mean(dim=0).")
+    if not isinstance(out, torch.Tensor):
+        raise ExerciseError(f"{what} should be a torch.Tensor, but it is a {type(out).__name__}: compute it with "
+                            "torch operations on the tensors given (no .numpy(), no .item(), no Python lists).")
+    return out
 
 
 def _shape_hint(out: torch.Tensor, want: Sequence[int], what: str) -> str:
@@ -107,7 +184,12 @@ def _check_gradients(bce_gradients: Callable, X: torch.Tensor, y: torch.Tensor, 
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         got = "None (did you forget `return`?)" if out is None else type(out).__name__
         raise ExerciseError(f"{call} should return two tensors, (grad_weight, grad_bias); got {got}.")
-    grad_w, grad_b = (_require_tensor(t, f"{call}[{i}]") for i, t in enumerate(out))
+    grad_w, grad_b = (_element_hint(t, i, call) for i, t in enumerate(out))
+    n = X.shape[0]
+    for name, t, want in (("grad_weight", grad_w, weight.shape), ("grad_bias", grad_b, bias.shape)):
+        if n > 1 and t.dim() >= 2 and t.shape[0] == n and t.shape[1] == n:
+            raise ExerciseError(f"{name} from {call} has shape {tuple(t.shape)}: an (n, n) table, n = {n}. "
+                                f"{_SQUEEZE_HINT}")
     _require_shape(grad_w, weight.shape, f"grad_weight from {call}", _shape_hint(grad_w, weight.shape, "the weight"))
     _require_shape(grad_b, bias.shape, f"grad_bias from {call}", _shape_hint(grad_b, bias.shape, "the bias"))
     for name, t in (("grad_weight", grad_w), ("grad_bias", grad_b)):
@@ -135,7 +217,8 @@ def _check_gradients(bce_gradients: Callable, X: torch.Tensor, y: torch.Tensor, 
     raise ExerciseError(
         f"grad_weight from {call} is {_fmt(got_w)}, expected {_fmt(want_w)} (grad_bias is right). "
         "dL/dw_j = mean((p - y) * x_j): multiply the error of each row, a column (n, 1), by that row's "
-        f"features X (n, d), then average over the rows with .mean(dim=0, keepdim=True).{any_d}")
+        f"features X (n, d), then average over the rows with .mean(dim=0, keepdim=True).{any_d} "
+        "Print error.shape: it should be (n, 1); if p was squeezed to (n,), p - y is an (n, n) table.")
 
 
 def _gradient_case(seed: int, n: int, d: int, scale: float = 1.0, dtype: torch.dtype = torch.float32):
@@ -253,6 +336,41 @@ def _check_losses_type(losses: Any, num_epochs: int, call: str) -> list[float]:
     return [float(v) for v in losses]
 
 
+_COURSE_LOOPS = ("train_logistic_regression", "fit_lbfgs")
+
+
+@contextlib.contextmanager
+def _course_training_forbidden(call: str, train: Callable) -> Iterator[None]:
+    """Make ``course_utils.training``'s loops fail wherever the learner's code can reach them."""
+    from course_utils import training
+
+    originals = {getattr(training, name): name for name in _COURSE_LOOPS}
+    spaces = [vars(m) for name, m in list(sys.modules.items())
+              if m is not None and (name == "course_utils" or name.startswith("course_utils.") or name == "__main__")]
+    spaces.append(getattr(train, "__globals__", {}))
+    patched: list[tuple[dict, str, Any]] = []
+
+    def forbidden(name: str) -> Callable:
+        def fail(*_args: Any, **_kwargs: Any) -> Any:
+            raise ExerciseError(
+                f"{call} called course_utils.training.{name}. The task asks you to write the loop yourself: "
+                "create optimizer = torch.optim.SGD(model.parameters(), lr=lr) and loss_fn = nn.BCEWithLogitsLoss(), "
+                "then in each epoch optimizer.zero_grad(), loss = loss_fn(model(X), y), loss.backward(), "
+                "optimizer.step(), losses.append(loss.item()).")
+        return fail
+
+    try:
+        for space in spaces:
+            for key, value in list(space.items()):
+                if callable(value) and any(value is f for f in originals):
+                    patched.append((space, key, value))
+                    space[key] = forbidden(originals[value])
+        yield
+    finally:
+        for space, key, value in patched:
+            space[key] = value
+
+
 def _check_train(train: Callable, model: nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float,
                  num_epochs: int, label: str) -> None:
     __tracebackhide__ = True
@@ -262,8 +380,11 @@ def _check_train(train: Callable, model: nn.Module, X: torch.Tensor, y: torch.Te
     backward_calls: list[int] = []  # a hook on each parameter counts the backward passes that reach it
     for p in learner_model.parameters():
         p.register_hook(lambda grad: backward_calls.append(1))
+    steps: list[str] = []  # the class name of every optimizer that takes a step during the call
+    step_hook = register_optimizer_step_pre_hook(
+        lambda optimizer, *_: steps.append(type(optimizer).__name__))
     try:
-        with torch.enable_grad():
+        with torch.enable_grad(), _course_training_forbidden(call, train):
             out = _call(train, "train", call, learner_model, X.clone(), y.clone(), lr, num_epochs)
     except ExerciseError as err:
         if "Target size" in str(err) or "must be the same as input size" in str(err):
@@ -271,6 +392,8 @@ def _check_train(train: Callable, model: nn.Module, X: torch.Tensor, y: torch.Te
                 f"{err}\nHint: the loss compares the model's logits (n, 1) with the labels y (n, 1): train on "
                 "the X and y given as arguments (not on X_train), and do not reshape or flatten either.") from err
         raise
+    finally:
+        step_hook.remove()
     losses = _check_losses_type(out, num_epochs, call)
     after = _params(learner_model)
     if _same(after, start):
@@ -287,6 +410,17 @@ def _check_train(train: Callable, model: nn.Module, X: torch.Tensor, y: torch.Te
             why = ("the gradients are there but no step used them: call optimizer.step() after loss.backward(), "
                    "with the optimizer made from this model's parameters: torch.optim.SGD(model.parameters(), lr=lr).")
         raise ExerciseError(f"{call} did not change the model's weights: {why}")
+    others = sorted(set(steps) - {"SGD"})
+    if others:
+        raise ExerciseError(f"{call} stepped with torch.optim.{others[0]}; the task asks for plain gradient descent: "
+                            "optimizer = torch.optim.SGD(model.parameters(), lr=lr) and optimizer.step().")
+    if steps.count("SGD") != num_epochs:
+        did = ("no torch.optim.SGD took a step: the weights were updated by hand" if not steps else
+               f"torch.optim.SGD took {len(steps)} steps")
+        raise ExerciseError(
+            f"{call}: {did}. The task asks for one optimizer.step() per epoch ({num_epochs} here) of "
+            "optimizer = torch.optim.SGD(model.parameters(), lr=lr), created once before the loop; "
+            "replace any update like `p -= lr * p.grad` with optimizer.step().")
 
     ref_model = copy.deepcopy(model)
     ref_losses = _reference_loop(ref_model, X, y, lr, num_epochs)

@@ -322,8 +322,9 @@ def plot_probability_surface(
     if colorbar:
         bar = ax.figure.colorbar(filled, ax=ax, ticks=[0, 0.1, 0.5, 0.9, 1])
         bar.set_label("p(class 1 | x)")
-    tails = ax.contour(xx, yy, p, levels=[0.1, 0.9], colors=COLORS["black"], linewidths=1, linestyles="--")
-    ax.clabel(tails, fmt="p = %.1f", fontsize="small")
+    # The dashed 0.1 / 0.9 contours are named in the legend and on the colour bar, not by labels on the
+    # contours, which would sit on the points.
+    ax.contour(xx, yy, p, levels=[0.1, 0.9], colors=COLORS["black"], linewidths=1, linestyles="--")
     half = ax.contour(xx, yy, p, levels=[0.5], colors=COLORS["black"], linewidths=2)
     ax.clabel(half, fmt="p = %.1f", fontsize="small")
     ax.plot([], [], color=COLORS["black"], lw=2, label="p = 0.5 (decision boundary)")
@@ -346,7 +347,7 @@ def legend_below(ax: Axes, ncol: int = 2) -> None:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol, fontsize="small", frameon=False)
 
 
-def draw_normal(ax: Axes, w1: float, w2: float, b: float, length: float = 0.9, **arrow_kwargs) -> None:
+def draw_normal(ax: Axes, w1: float, w2: float, b: float, length: float = 1.5, **arrow_kwargs) -> None:
     """An arrow from the line ``w . x + b = 0`` along ``w``: it points to the side predicted class 1."""
     norm_sq = w1 * w1 + w2 * w2
     if norm_sq == 0:
