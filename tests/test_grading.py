@@ -53,6 +53,9 @@ WRONG_ANSWERS = {
     # 1 - sigma(z) rounds to 0 in the tails: wrong at z = 20, which the task names
     "01_logistic_function": ("ex2-answer", "return torch.sigmoid(z) * (1 - torch.sigmoid(z))"),
     "04_training_bce": ("ex1-answer", "return torch.zeros_like(weight), torch.zeros_like(bias)"),
+    # chosen on the test set, which the task forbids
+    "05_curved_boundaries": ("ex3-answer", 'best = max(results, key=lambda r: r["test_accuracy"])\n'
+                             'return int(best["degree"]), float(best["weight_decay"])'),
     # ZeroDivisionError when the model predicts no positive (the task says: 0.0 then)
     "06_decisions_breast_cancer": ("ex1-answer", "y_true, y_pred = y_true == 1, y_pred == 1\n"
                                    "tp, fp = int((y_pred & y_true).sum()), int((y_pred & ~y_true).sum())\n"
