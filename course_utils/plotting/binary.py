@@ -23,7 +23,7 @@ from matplotlib.lines import Line2D
 from torch import nn
 
 from course_utils.plotting.style import CLASS_COLORS, COLORS, PALETTE, new_axes
-from course_utils.validation import check_binary_targets, check_float_features
+from course_utils.validation import check_binary_targets, check_float_features, check_int
 
 #: Class 0 blue, through white at p = 0.5, to class 1 vermillion (colour-blind safe).
 PROBABILITY_CMAP = LinearSegmentedColormap.from_list(
@@ -202,8 +202,7 @@ def probability_grid(
     ``p`` is the sigmoid of the model's logit at ``feature_map(x)`` (or ``x``),
     so any binary model works, linear or not.
     """
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}.")
+    check_int(resolution, "resolution", minimum=2, hint="e.g. resolution=200.")
     logit = binary_logit_function(model, outputs, feature_map)
     xs = torch.linspace(float(xlim[0]), float(xlim[1]), resolution)
     ys = torch.linspace(float(ylim[0]), float(ylim[1]), resolution)
