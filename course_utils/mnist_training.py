@@ -35,7 +35,19 @@ from tqdm.auto import tqdm
 
 from course_utils.data import load_mnist
 from course_utils.mnist import images_to_tensor
-from course_utils.validation import check_positive, check_positive_int, check_tensor
+from course_utils.validation import (
+    check_bool,
+    check_class_labels,
+    check_finite,
+    check_finite_training,
+    check_model,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+    check_returns_logits,
+    check_seed,
+    check_tensor,
+)
 
 #: The notebook's recipe; :func:`train_mnist` uses these values by default.
 COURSE_RECIPE = {
@@ -96,7 +108,36 @@ def _check_pair(X: object, y: object, name: str) -> tuple[torch.Tensor, torch.Te
         raise ValueError(f"X_{name} has {len(X)} rows but y_{name} has {len(y)} labels; they must match.")
     if len(y) == 0:
         raise ValueError(f"X_{name} is empty; pass at least one example.")
+    check_finite(X, f"X_{name}")  # one reduction over X: NaN or inf would make every loss NaN
     return X, y
+
+
+def _check_classifier(model: object, X: torch.Tensor, y: torch.Tensor, name: str,
+                      require_logits: bool = False) -> nn.Module:
+    """A module returning one score per class, and labels within its classes.
+
+    With ``require_logits``, a model ending in ``nn.Softmax``/``nn.LogSoftmax`` is refused too.
+
+    The number of classes is read from the model's output on one row, in ``eval()`` mode and without
+    gradients (nothing about the model or the random state changes).
+    """
+    model = check_model(model, example="SoftmaxRegression()")
+    if require_logits:
+        check_returns_logits(model, "CrossEntropyLoss")
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        out = model(X[:1])
+    model.train(was_training)
+    if out.ndim != 2 or out.shape[1] < 2:
+        width = out.shape[1] if out.ndim == 2 else 1
+        raise ValueError(
+            f"model gives {width} output(s) per example (shape {tuple(out.shape)} for one row), but "
+            "CrossEntropyLoss needs one score per class, shaped (batch, n_classes). For MNIST use 10 outputs, "
+            "e.g. SoftmaxRegression() or nn.Sequential(nn.Flatten(), nn.Linear(784, 10))."
+        )
+    check_class_labels(y, n_classes=out.shape[1], name=f"y_{name}")
+    return model
 
 
 def validation_split(n: int, n_val: int = 5_000, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -109,6 +150,7 @@ def validation_split(n: int, n_val: int = 5_000, seed: int = 0) -> tuple[torch.T
     n_val = check_positive_int(n_val, "n_val")
     if n_val >= n:
         raise ValueError(f"n_val = {n_val} leaves no training examples out of n = {n}; choose n_val < n.")
+    seed = check_seed(seed)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     return order[n_val:].sort().values, order[:n_val].sort().values
 
@@ -178,6 +220,7 @@ def evaluate(
     Chunks of ``batch_size`` rows keep the memory small.
     """
     X, y = _check_pair(X, y, "eval")
+    _check_classifier(model, X, y, "eval")
     loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
     was_training = model.training
     model.eval()
@@ -195,6 +238,7 @@ def make_optimizer(
 ) -> torch.optim.Optimizer:
     """``torch.optim.Adam`` (``"adam"``) or plain ``torch.optim.SGD`` (``"sgd"``) over the model's parameters."""
     check_positive(lr, "lr")
+    check_nonnegative(weight_decay, "weight_decay", hint="0 means no penalty.")
     if name == "adam":
         # fused: one kernel updates each parameter (instead of a dozen small operations per step)
         return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
@@ -231,6 +275,7 @@ def train_mnist(
     seed: int = 0,
     progress: bool = True,
     num_threads: int | None = COURSE_RECIPE["num_threads"],
+    require_logits: bool = False,
 ) -> History:
     """Train ``model`` on in-memory tensors; return the per-epoch :class:`History`.
 
@@ -250,16 +295,25 @@ def train_mnist(
     Seed the model's initial weights yourself (``set_seed``) before building it.
     ``num_threads`` limits PyTorch's CPU threads during training (restored
     afterwards); ``None`` leaves them as they are.
+
+    Inputs are checked first: finite float images, ``torch.long`` labels within the model's
+    classes, a model with at least two outputs, a non-negative integer ``seed``. A NaN or
+    infinite loss or weight stops training after the epoch it appears in
+    (:class:`~course_utils.validation.TrainingDivergedError`). ``require_logits=True`` also
+    refuses a model ending in ``nn.Softmax`` (``CrossEntropyLoss`` applies the softmax itself).
     """
     X_train, y_train = _check_pair(X_train, y_train, "train")
+    _check_classifier(model, X_train, y_train, "train", require_logits=check_bool(require_logits, "require_logits"))
     has_val = X_val is not None or y_val is not None
     if has_val:
         X_val, y_val = _check_pair(X_val, y_val, "val")
+        _check_classifier(model, X_val, y_val, "val")
     num_epochs = check_positive_int(num_epochs, "num_epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
     if num_threads is not None:
         num_threads = check_positive_int(num_threads, "num_threads")
+    seed = check_seed(seed)
 
     opt = make_optimizer(model, optimizer, lr, weight_decay)
     steps_per_epoch = -(-len(X_train) // batch_size)
@@ -273,7 +327,7 @@ def train_mnist(
     bar = tqdm(total=num_epochs * steps_per_epoch, desc="training", unit="batch", disable=not progress)
     try:
         model.train()
-        for _ in range(num_epochs):
+        for epoch in range(num_epochs):
             history.lr.append(opt.param_groups[0]["lr"])
             loss_sum = torch.zeros((), device=X_train.device)
             correct = torch.zeros((), dtype=torch.long, device=X_train.device)
@@ -290,6 +344,8 @@ def train_mnist(
                     correct += (logits.argmax(dim=1) == y_batch).sum()
                 bar.update(1)
             train_loss, train_acc = loss_sum.item() / len(y_train), correct.item() / len(y_train)
+            # a NaN/inf loss or weight stops the run here, once per epoch (the loss is read anyway)
+            check_finite_training(train_loss, epoch + 1, lr=lr, parameters=list(model.parameters()))
             history.train_loss.append(train_loss)
             history.train_accuracy.append(train_acc)
             postfix = {"train_acc": f"{train_acc:.4f}"}
@@ -320,6 +376,10 @@ def train_on_loader(
     Batches are moved to ``device`` (the model's device when ``None``).
     """
     num_epochs = check_positive_int(num_epochs, "num_epochs")
+    check_model(model, example="SoftmaxRegression()")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, e.g. torch.optim.SGD(model.parameters(), lr=0.1); "
+                        f"got {type(optimizer).__name__}.")
     loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
     if device is None:
         device = next(model.parameters()).device
@@ -335,5 +395,8 @@ def train_on_loader(
             optimizer.step()
             total += loss.item()
             batches += 1
-        losses.append(total / max(batches, 1))
+        if batches == 0:
+            raise ValueError("loader gave no batches: it is empty. Pass a DataLoader over a non-empty dataset.")
+        losses.append(total / batches)
+        check_finite_training(losses[-1], len(losses), parameters=list(model.parameters()))
     return losses

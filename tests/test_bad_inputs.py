@@ -175,6 +175,7 @@ CASES = [
     ("train_on_loader-empty-loader", lambda: __import__("course_utils.mnist_training", fromlist=["x"]).train_on_loader(SoftmaxRegression(), [], torch.optim.SGD(SoftmaxRegression().parameters(), lr=0.1), num_epochs=1), ValueError, r"loader gave no batches"),
     ("train_on_loader-optimizer-string", lambda: __import__("course_utils.mnist_training", fromlist=["x"]).train_on_loader(SoftmaxRegression(), [], "sgd", num_epochs=1), TypeError, r"optimizer must be a torch.optim.Optimizer"),
     ("train_mnist-optimizer", lambda: train_mnist(optimizer="rmsprop"), ValueError, r"optimizer must be one of \('adam', 'sgd'\)"),
+    ("validation_split-seed-negative", lambda: __import__("course_utils.mnist_training", fromlist=["x"]).validation_split(100, 10, seed=-1), ValueError, r"seed must be a non-negative integer, got -1"),
     ("evaluate-label-10", lambda: evaluate(y=mnist_toy(label=10)[1]), ValueError, r"label 10.*0..9"),
     ("evaluate-empty", lambda: evaluate(X=torch.zeros(0, 1, 28, 28), y=torch.zeros(0, dtype=torch.long)), ValueError, r"empty"),
     # ----------------------------------------------------------------- MNIST tensors and the loader
@@ -199,17 +200,9 @@ CASES = [
 ]
 
 
-#: Cases whose checks are not in place yet (course_utils.mnist_training is being restructured); strict, so
-#: they must be removed from here as soon as they pass.
-PENDING = {case[0] for case in CASES if case[0].startswith(("train_mnist-", "evaluate-", "train_on_loader-"))} - {
-    "train_mnist-lr-inf", "train_mnist-float64-X", "train_mnist-optimizer", "evaluate-empty", "train_mnist-float-labels"}
-
-
 @pytest.mark.parametrize(
     ("call", "error", "match"),
-    [pytest.param(*case[1:], id=case[0],
-                  marks=[pytest.mark.xfail(strict=True, reason="mnist_training checks pending")] if case[0] in PENDING else [])
-     for case in CASES],
+    [pytest.param(*case[1:], id=case[0]) for case in CASES],
 )
 def test_bad_input_is_refused_clearly(call, error, match):
     with pytest.raises(error, match=match) as info:
