@@ -20,8 +20,8 @@ What is measured
     trained model, so it includes each recipe's own input preparation
     (per-image transforms; normalizing into one tensor; scaling for
     scikit-learn). Reading the files and the test evaluation are not timed
-    (``course`` trains through ``train_mnist`` without a test set, so the
-    per-epoch test evaluation the notebook shows is left out). ``test_accuracy`` is in percent on the
+    (``course`` trains through ``train_mnist`` without a held-out set, so the
+    per-epoch validation evaluation the notebook shows is left out). ``test_accuracy`` is in percent on the
     10,000 test images. ``peak_mb`` is the peak resident memory (``ru_maxrss``)
     of the process that ran the recipe.
 
@@ -165,7 +165,7 @@ def _recipe_course(subset: int | None, epochs: int | None, seed: int, threads: i
     start = time.perf_counter()
     X_train = images_to_tensor(train.data[:n_train], device=device)
     y_train = train.targets[:n_train].to(device)
-    # No test set during training: the per-epoch test evaluation is monitoring, not training.
+    # No held-out set during training: the notebook's per-epoch validation evaluation is monitoring, not training.
     train_mnist(model, X_train, y_train, num_epochs=epochs or COURSE_RECIPE["num_epochs"], seed=seed,
                 progress=False, num_threads=threads or COURSE_RECIPE["num_threads"])
     if device.type == "cuda":

@@ -1,14 +1,15 @@
 """Training softmax regression on MNIST: the course recipe, and the tutorial loop it replaces.
 
 The course recipe (:data:`COURSE_RECIPE`, run by :func:`train_mnist` with its
-defaults) reaches about 92.6% test accuracy in 4 epochs, a second or two on
+defaults) reaches about 92.6% test accuracy in 4 epochs, a few seconds on
 a laptop CPU. Lesson 07 chooses it on a validation split held out of the
 training images (:func:`mnist_splits`). Three choices make it fast *and* accurate:
 
 1. **Inputs in memory, standardized** (:func:`course_utils.mnist.images_to_tensor`):
    mini-batches are slices of one tensor. One mean and one standard deviation
-   for all pixels centre the inputs and, for plain SGD, make each step about
-   ``1 / 0.3081**2`` (10.5) times larger than on pixels in [0, 1].
+   for all pixels centre the inputs and, for plain SGD, make each weight step
+   (in raw-pixel units) about ``1 / 0.3081**2`` (10.5) times larger than on
+   pixels in [0, 1].
 2. **Adam** with ``lr = 0.01`` and batches of 256: steps scaled per parameter
    from the first batch on.
 3. **A learning rate that decays linearly to 0** over the run: big steps
@@ -18,7 +19,7 @@ training images (:func:`mnist_splits`). Three choices make it fast *and* accurat
 It also runs on **one CPU thread**: each step is a tiny matrix product, so a
 second thread saves almost nothing, while on a shared or busy CPU (Binder, a
 laptop with a browser open) threads that wait for each other can make a run
-ten times slower. The accuracy is the same either way.
+slower. The accuracy is the same either way.
 
 :func:`train_on_loader` is the plain loop of the tutorials (any optimizer, a
 ``DataLoader``), used by the benchmark's ``tutorial`` recipe.
@@ -288,7 +289,7 @@ def train_mnist(
     accuracy on the whole held-out set ``(X_val, y_val)``, when one is given
     (a validation split: choose settings on it, keep the test set for the end).
     The learning rate is multiplied by ``1 - step / total_steps`` after every
-    batch (``schedule="linear"``), so it reaches 0 at the last batch. ``progress=True`` shows a
+    batch (``schedule="linear"``), so it reaches 0 after the last batch. ``progress=True`` shows a
     ``tqdm.auto`` bar (a widget in Jupyter, text in a terminal).
 
     The model's parameters must already be on the device of ``X_train``.

@@ -95,15 +95,20 @@ def test_memory_helpers_report_megabytes():
 
 
 def test_peak_memory_sees_an_allocation_inside_the_block():
-    import torch
+    import mmap
 
     from course_utils.bench import PeakMemory, current_rss_mb
 
     with PeakMemory() as memory:
         before = current_rss_mb()
-        block = torch.ones(50 * 2**20 // 4)  # 50 MiB, touched
-        time.sleep(0.02)
-        del block
+        # 50 MiB of fresh anonymous pages, touched: unlike a tensor, it cannot reuse memory that earlier tests
+        # freed but the allocator kept resident (then the resident size would not grow).
+        block = mmap.mmap(-1, 50 * 2**20)
+        block.write(b"\x01" * (50 * 2**20))
+        deadline = time.monotonic() + 5.0  # on a busy machine the sampler thread may wait to be scheduled
+        while memory.peak_mb < before + 40 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        block.close()
     assert memory.peak_mb >= before + 40
 
 

@@ -506,6 +506,18 @@ def test_my_log_softmax():
         m = z.max(dim=0, keepdim=True).values
         return z - m - torch.log(torch.exp(z - m).sum(dim=0, keepdim=True))
     fails(checks.check_my_log_softmax, by_column, match="each column \\(dim=0\\)")
+    def log_of_ratio(z):  # subtracts each row's max, but takes the log of the softmax: log(0) = -inf
+        e = torch.exp(z - z.max(dim=1, keepdim=True).values)
+        return torch.log(e / e.sum(dim=1, keepdim=True))
+    fails(checks.check_my_log_softmax, log_of_ratio, match=r"gives the value -inf.*Don't take the log of the ratio")
+    def in_place(z):
+        z -= z.max(dim=1, keepdim=True).values
+        return z - torch.log(torch.exp(z).sum(dim=1, keepdim=True))
+    fails(checks.check_my_log_softmax, in_place, match="changed the caller's logits in place")
+    fails(checks.check_my_log_softmax, lambda z: right(z.double()), match="returned torch.float64 for torch.float32")
+    fails(checks.check_my_log_softmax, lambda z: torch.from_numpy(right(z).detach().numpy()),
+          match="autograd cannot differentiate")
+    fails(checks.check_my_log_softmax, lambda z: nn.LogSoftmax(dim=1)(z), match=r"nn\.LogSoftmax calls it")
     # the library functions are restored after the check
     torch.testing.assert_close(torch.log_softmax(torch.zeros(1, 2), dim=1), torch.log(torch.full((1, 2), 0.5)))
     torch.testing.assert_close(torch.zeros(1, 2).softmax(dim=1), torch.full((1, 2), 0.5))
@@ -529,6 +541,11 @@ def test_my_accuracy():
           match=r"returned a torch\.Tensor \(0\.6250\); the task asks for a Python float.*\.item\(\)")
     fails(checks.check_my_accuracy, lambda lo, la: (lo.argmax(dim=0) == la[:10]).float().mean().item(),
           match="raised|logits.argmax\\(dim=1\\)")
+    with pytest.raises(checks.ExerciseError, match=r"one entry per row.*argmax\(dim=1\)") as info:
+        checks.check_my_accuracy(lambda lo, la: (lo.argmax(dim=0) == la).float().mean().item())
+    assert "reshape" not in str(info.value)  # the generic broadcasting advice would mislead here
+    fails(checks.check_my_accuracy, lambda lo, la: (lo.argmax(dim=1, keepdim=True) == la).float().mean().item(),
+          match=r"\(batch, batch\) table.*Drop keepdim")
     fails(checks.check_my_accuracy, lambda lo, la: (lo.argmax(dim=1) == la).mean().item(), match=r"\.float\(\)\.mean\(\)")
 
 
@@ -548,7 +565,7 @@ def test_mnist_classifier():
     model, X, y = _mnist_like()
     passes(checks.check_mnist_classifier, model, X, y)
     passes(checks.check_mnist_classifier_more, model, X, y)
-    fails(checks.check_mnist_classifier, SoftmaxRegression(), X, y, match=r"validation images right; it needs at least 92%.*Adam")
+    fails(checks.check_mnist_classifier, SoftmaxRegression(), X, y, match=r"validation images right; it needs at least 91\.8%.*Adam")
     mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
     fails(checks.check_mnist_classifier, mlp, X, y, match="25,450 parameters; softmax regression on MNIST has 7,850")
     with_softmax = nn.Sequential(model, nn.Softmax(dim=1))
@@ -557,3 +574,18 @@ def test_mnist_classifier():
     fails(checks.check_mnist_classifier, None, X, y, match="mnist_model is None")
     with_log_softmax = nn.Sequential(model, nn.LogSoftmax(dim=1))  # log-probabilities are logits too
     passes(checks.check_mnist_classifier, with_log_softmax, X, y)
+    from course_utils.mnist_training import History
+    fails(checks.check_mnist_classifier, History(), X, y, match=r"is a History.*mnist_model = model")
+
+
+def test_mnist_classifier_hidden_check_suspects_training_on_validation():
+    model, X, y = _mnist_like(1000)
+    y_test = y.clone()
+    y_test[:60] = (y_test[:60] + 1) % 10  # 94% on "test", 100% on "validation"
+    passes(checks.check_mnist_classifier_more, model, X, y_test)  # without validation data: the old check
+    fails(checks.check_mnist_classifier_more, model, X, y_test, X, y, match="suspiciously higher.*Did you train on X_val")
+    y_val = y.clone()
+    y_val[:63] = (y_val[:63] + 1) % 10  # 93.7% on validation: 0.3 points above test is allowed
+    passes(checks.check_mnist_classifier_more, model, X, y_test, X, y_val)
+    with pytest.raises(ValueError, match="both X_val and y_val"):
+        checks.check_mnist_classifier_more(model, X, y_test, X)

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from course_utils.checks.common import (
+    _BROADCAST,
     ExerciseError,
     _accuracy_of,
     _call,
@@ -43,8 +44,8 @@ _FORBIDDEN = (
     (torch.special, "log_softmax", "torch.special.log_softmax"),
     (torch.special, "softmax", "torch.special.softmax"),
     (torch.special, "logsumexp", "torch.special.logsumexp"),
-    (F, "log_softmax", "F.log_softmax"),
-    (F, "softmax", "F.softmax"),
+    (F, "log_softmax", "F.log_softmax (nn.LogSoftmax calls it)"),
+    (F, "softmax", "F.softmax (nn.Softmax calls it)"),
     (torch.Tensor, "log_softmax", "Tensor.log_softmax"),
     (torch.Tensor, "softmax", "Tensor.softmax"),
     (torch.Tensor, "logsumexp", "Tensor.logsumexp"),
@@ -84,18 +85,36 @@ def _check_log_softmax_on(my_log_softmax: Callable, logits: torch.Tensor, label:
     __tracebackhide__ = True
     call = f"my_log_softmax(logits) {label}"
     expected = torch.log_softmax(logits.double(), dim=1).to(logits.dtype)
+    given = logits.clone()
     try:
         with _forbidden_functions("my_log_softmax"):
-            out = _call(my_log_softmax, "my_log_softmax", call, logits.clone())
+            out = _call(my_log_softmax, "my_log_softmax", call, given)
     except ExerciseError as err:
         if err.__cause__ is None:
             raise
         raise ExerciseError(f"{err}\nIn this exercise: the row maxima are `m = logits.max(dim=1, keepdim=True).values` "
                             "(shape (batch, 1)), and the row sums `.sum(dim=1, keepdim=True)`.") from err.__cause__
+    if not torch.equal(given, logits):
+        raise ExerciseError(
+            f"{call} changed the caller's logits in place (e.g. with `logits -= m` or `logits.sub_(m)`); the task "
+            "says to leave them unchanged. Compute a new tensor instead: `shifted = logits - m`."
+        )
     out = _require_tensor(out, call)
+    if out.dtype != logits.dtype:
+        raise ExerciseError(
+            f"{call} returned {out.dtype} for {logits.dtype} logits; the task asks for the same dtype as the input. "
+            "Stay in torch operations on `logits` (no .double(), .float() or NumPy round trip)."
+        )
     _require_shape(out, logits.shape, call,
                    "Keep one value per logit; reduce only inside the log-sum-exp, with dim=1 and keepdim=True "
                    "so that the (batch, 1) result lines up with the (batch, classes) logits.")
+    finite = torch.isfinite(out.detach())
+    if not bool(finite.all()) and bool((out.detach()[~finite] == -math.inf).all()):
+        _require_finite(out, logits, call, "the value",
+                        "Only -inf, no nan or +inf: the log of a softmax that underflowed to 0 (a logit far below its "
+                        "row's maximum has exp(z - m) = 0 in float32, and log(0) = -inf). Don't take the log of the "
+                        "ratio exp(z - m) / sum(exp(z - m)); subtract instead: "
+                        "log_softmax(z) = z - m - log(sum(exp(z - m))), where the sum is at least 1 before the log.")
     _require_finite(out, logits, call, "the value",
                     "exp of a logit above 88 overflows float32 to inf (and exp of a logit below -104 underflows "
                     "to 0, whose log is -inf). Subtract EACH ROW's maximum before exp: "
@@ -111,11 +130,27 @@ def _check_log_softmax_on(my_log_softmax: Callable, logits: torch.Tensor, label:
                         "each row (dim=1, keepdim=True).")
 
 
+def _require_differentiable(my_log_softmax: Callable) -> None:
+    """The result of ``my_log_softmax`` on logits that require grad is connected to autograd."""
+    __tracebackhide__ = True
+    logits = torch.randn(3, 4, generator=_generator(55)).requires_grad_(True)
+    call = "my_log_softmax(logits) for logits with requires_grad=True"
+    with _forbidden_functions("my_log_softmax"):
+        out = _require_tensor(_call(my_log_softmax, "my_log_softmax", call, logits), call)
+    if not out.requires_grad:
+        raise ExerciseError(
+            f"{call} returned a tensor that autograd cannot differentiate (requires_grad=False): a NumPy round "
+            "trip, .detach(), .item() or torch.tensor(...) cuts the graph. The task asks for a differentiable "
+            "result: use torch operations on `logits` only."
+        )
+
+
 def check_my_log_softmax(my_log_softmax: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """Visible check: equals ``torch.log_softmax(logits, dim=1)`` on a (6, 10) batch and on logits of +-1000.
 
     It also refuses the functions the task rules out (``torch.log_softmax``,
-    ``torch.softmax``, ``torch.logsumexp`` and their aliases).
+    ``torch.softmax``, ``torch.logsumexp`` and their aliases), and requires the
+    input left unchanged, the input's dtype, and a differentiable result.
     """
     __tracebackhide__ = True
     _require_callable(my_log_softmax, "my_log_softmax")
@@ -124,8 +159,9 @@ def check_my_log_softmax(my_log_softmax: Callable[[torch.Tensor], torch.Tensor])
     big = torch.tensor([[1000.0, 999.0, -1000.0, 0.0, 998.0],
                         [-1000.0, -1001.0, -1002.0, -999.0, -1003.0]])
     _check_log_softmax_on(my_log_softmax, big, "for logits in the thousands")
-    _passed("my_log_softmax matches torch.log_softmax(logits, dim=1) on a (6, 10) batch and stays finite "
-            "and right for logits of +-1000.")
+    _require_differentiable(my_log_softmax)
+    _passed("my_log_softmax matches torch.log_softmax(logits, dim=1) on a (6, 10) batch, stays finite "
+            "and right for logits of +-1000, leaves its input unchanged and keeps its dtype and gradient.")
 
 
 def check_my_log_softmax_extremes(my_log_softmax: Callable[[torch.Tensor], torch.Tensor]) -> None:
@@ -159,6 +195,12 @@ def _check_accuracy_on(my_accuracy: Callable, logits: torch.Tensor, labels: torc
         if cause is None:
             raise
         extra = _ACCURACY_HINT
+        if isinstance(cause, RuntimeError) and _BROADCAST.search(str(cause)):
+            raise ExerciseError(
+                f"{call} raised RuntimeError: {cause}\nIn this exercise: the predictions must have one entry per "
+                "row, shaped (batch,) like labels. `logits.argmax(dim=1)` gives the predicted class of each row "
+                "(dim=0 would give one index per column, across the examples). " + _ACCURACY_HINT
+            ) from cause
         if isinstance(cause, AttributeError) and "'bool' object" in str(cause):
             extra = ("Comparing `logits.max(dim=1)` (a pair of values and indices) with labels gives one "
                      "Python bool, not a tensor. " + _ACCURACY_HINT)
@@ -181,6 +223,13 @@ def _check_accuracy_on(my_accuracy: Callable, logits: torch.Tensor, labels: torc
     expected = accuracy(logits.argmax(dim=1), labels)
     if math.isclose(out, 100 * expected, abs_tol=1e-4) and expected > 0.01:
         raise ExerciseError(f"{call} returned {out:.4f}, a percentage; return a fraction between 0 and 1 ({expected:.4f}).")
+    keepdim_table = (logits.argmax(dim=1, keepdim=True) == labels).float().mean().item()
+    if not math.isclose(out, expected, abs_tol=1e-6) and math.isclose(out, keepdim_table, abs_tol=1e-6):
+        raise ExerciseError(
+            f"{call} returned {_fmt(float(out))}, expected {_fmt(expected)}. The predictions look shaped (batch, 1): "
+            "`argmax(dim=1, keepdim=True)` keeps a column, which broadcasts against labels, shaped (batch,), into a "
+            "(batch, batch) table of comparisons. Drop keepdim here: `logits.argmax(dim=1) == labels`."
+        )
     if not math.isclose(out, expected, abs_tol=1e-6):
         n_correct = int((logits.argmax(dim=1) == labels).sum())
         raise ExerciseError(
@@ -237,7 +286,12 @@ def _require_softmax_regression(model: Any) -> None:
         raise ExerciseError("mnist_model is None: build a SoftmaxRegression(), train it in the cell above, "
                             "and assign it to mnist_model.")
     if not isinstance(model, nn.Module):
-        raise ExerciseError(f"mnist_model is a {type(model).__name__}; it should be a trained nn.Module.")
+        extra = ""
+        if type(model).__name__ == "History":
+            extra = (" train_mnist trains the model in place and returns its History (the per-epoch losses and "
+                     "accuracies): keep the model you passed it, e.g. `_ = train_mnist(model, X_train, y_train)` "
+                     "then `mnist_model = model`.")
+        raise ExerciseError(f"mnist_model is a {type(model).__name__}; it should be a trained nn.Module.{extra}")
     n_params = sum(p.numel() for p in model.parameters())
     if n_params != 7850:
         raise ExerciseError(
@@ -268,7 +322,19 @@ def _require_logits(model: nn.Module, X: torch.Tensor) -> None:
         )
 
 
-def check_mnist_classifier(model: Any, X_val: torch.Tensor, y_val: torch.Tensor, minimum: float = 0.92) -> None:
+#: Exercise 3's bar on the 5,000 validation images; the course recipe gets 92.24% to 92.48% over seeds 0-4.
+MINIMUM_VAL_ACCURACY = 0.918
+#: The hidden check's bar on the 10,000 test images.
+MINIMUM_TEST_ACCURACY = 0.915
+#: How far (in accuracy, as a fraction) validation may lie above test before the hidden check suspects that the
+#: model was trained on the validation images. Trained on the training split only, the settings of lesson 07's
+#: tables give validation 0.11 to 0.81 points *below* test; trained with the validation images, the recipe gives
+#: validation 0.73 points above test.
+MAX_VAL_ABOVE_TEST = 0.004
+
+
+def check_mnist_classifier(model: Any, X_val: torch.Tensor, y_val: torch.Tensor,
+                           minimum: float = MINIMUM_VAL_ACCURACY) -> None:
     """Visible check: softmax regression (7,850 parameters) returning logits, with ``minimum`` validation accuracy."""
     __tracebackhide__ = True
     _require_softmax_regression(model)
@@ -279,15 +345,22 @@ def check_mnist_classifier(model: Any, X_val: torch.Tensor, y_val: torch.Tensor,
         untrained = " It looks untrained (a tenth is chance level)." if acc < 0.2 else ""
         raise ExerciseError(
             f"mnist_model classifies {acc:.2%} of the {len(y_val):,} validation images right; it needs at "
-            f"least {minimum:.0%}.{untrained} {RECIPE_HINT}"
+            f"least {minimum:.1%}.{untrained} {RECIPE_HINT}"
         )
     _passed(f"mnist_model returns logits and classifies {acc:.2%} of the {len(y_val):,} validation images right "
-            f"(at least {minimum:.0%}).")
+            f"(at least {minimum:.1%}). This check cannot see whether you trained on the validation images; "
+            "the grader compares them with the test images.")
 
 
 def check_mnist_classifier_more(model: Any, X_test: torch.Tensor, y_test: torch.Tensor,
-                                minimum: float = 0.915) -> None:
-    """Hidden check: logits on test images, and at least ``minimum`` accuracy on the test set."""
+                                X_val: torch.Tensor | None = None, y_val: torch.Tensor | None = None,
+                                minimum: float = MINIMUM_TEST_ACCURACY) -> None:
+    """Hidden check: logits on test images, at least ``minimum`` test accuracy, and not trained on validation.
+
+    With ``X_val, y_val`` given, it fails when the validation accuracy is more than
+    :data:`MAX_VAL_ABOVE_TEST` above the test accuracy: the sign of a model trained
+    on the validation images, which the task forbids.
+    """
     __tracebackhide__ = True
     _require_softmax_regression(model)
     model.eval()
@@ -298,4 +371,17 @@ def check_mnist_classifier_more(model: Any, X_test: torch.Tensor, y_test: torch.
             f"mnist_model classifies {acc:.2%} of the {len(y_test):,} test images right; it needs at least "
             f"{minimum:.1%}. {RECIPE_HINT}"
         )
-    _passed(f"mnist_model returns logits for test images and classifies at least {minimum:.1%} of them right.")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("check_mnist_classifier_more: pass both X_val and y_val, or neither.")
+    if X_val is not None:
+        val_acc = _accuracy_of(model, X_val, y_val, "mnist_model", binary=False)
+        if val_acc - acc > MAX_VAL_ABOVE_TEST:
+            raise ExerciseError(
+                f"mnist_model classifies {val_acc:.2%} of the validation images right but only {acc:.2%} of the "
+                f"test images: validation is suspiciously higher (trained on the training split only, it is "
+                "about the same or lower). Did you train on X_val? The task says to train on X_train, y_train "
+                "only and to keep the validation images for choosing settings."
+            )
+    _passed(f"mnist_model returns logits for test images and classifies at least {minimum:.1%} of them right"
+            + (", and its validation accuracy is not suspiciously above its test accuracy." if X_val is not None
+               else "."))
