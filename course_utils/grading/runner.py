@@ -70,6 +70,7 @@ def serve() -> None:
 
     torch.set_num_threads(1)
     namespace: dict = {"__name__": "__main__"}
+    pid = os.getpid()
     write_frame(fd_out, ("ready",))
     while True:
         request = read_frame(fd_in, trusted_sender=True)
@@ -103,6 +104,8 @@ def serve() -> None:
                 reply = ("error", "ValueError", f"unknown request {op!r}", "")
         except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included: a failure to report
             reply = _error(err)
+        if os.getpid() != pid:  # a process forked by learner code must not answer for the runner
+            os._exit(0)
         sys.stdout.flush()
         sys.stderr.flush()
         try:

@@ -1,0 +1,218 @@
+"""The trusted grader (course_utils.grading) against hostile and faulty submissions of lesson 01.
+
+One class of submissions is graded once (module fixture) in a temporary course
+with short limits; each case asserts its exact score (lesson 01: Ex1 2 points,
+Ex2 1, Ex3 2). Honest students graded before ("a-...") and after ("z-...") the
+vandals keep full marks, and the course files, the gradebook, course_utils and
+every submission are byte-for-byte unchanged afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from course_utils.grading import grade
+from course_utils.grading.sandbox import available
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = "01_logistic_function"
+
+pytestmark = pytest.mark.skipif(bool(available()), reason=available() or "")
+
+
+def _solution(ex: str) -> str:
+    nb = json.loads((ROOT / "notebooks" / f"{LESSON}.ipynb").read_text())
+    cell = next(c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == f"{ex}-answer")
+    return "".join(cell["source"])
+
+
+def _student_nb() -> dict:
+    return json.loads((ROOT / "student" / f"{LESSON}.ipynb").read_text())
+
+
+def _cell(nb: dict, grade_id: str) -> dict:
+    return next(c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _with(answers: dict[str, str]) -> dict:
+    nb = _student_nb()
+    for ex, source in answers.items():
+        _cell(nb, f"{ex}-answer")["source"] = source
+    return nb
+
+
+FULL = {ex: _solution(ex) for ex in ("ex1", "ex2", "ex3")}
+STUB = _cell(_student_nb(), "ex1-answer")["source"]
+
+
+def _full_but(ex: str, source: str) -> dict:
+    return _with({**FULL, ex: source})
+
+
+def _prefixed(ex: str, code: str) -> dict:
+    """Full marks' answers, with ``code`` run first in the answer cell of ``ex``."""
+    return _full_but(ex, code + "\n" + FULL[ex])
+
+
+REBIND = ("class _Pass:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
+          "checks = _Pass()\n" + "".join(STUB))
+PATCH = ("import course_utils.checks as _c\nfor _n in dir(_c):\n    if _n.startswith('check_'):\n"
+         "        setattr(_c, _n, lambda *a, **k: None)\n" + "".join(STUB))
+IPYTHON = ("ip = get_ipython()\nip.input_transformers_post.append(lambda lines: ['pass\\n'])\n" + "".join(STUB))
+FAKE_VALUES = ("import torch\ndef my_sigmoid(z):\n    return torch.full_like(z, 0.5)\n"
+               "def sigmoid_derivative(z):\n    return torch.full_like(z, 0.25)\n"
+               "import course_utils.checks as _c\nfor _n in dir(_c):\n    if _n.startswith('check_'):\n"
+               "        setattr(_c, _n, lambda *a, **k: None)\n")
+
+
+def _vandal(course: Path) -> str:
+    return f"""
+import os, shutil
+for attempt in (
+    lambda: open({str(course / 'gradebook.db')!r}, 'w').write('gone'),
+    lambda: os.remove({str(course / 'gradebook.db')!r}),
+    lambda: open({str(course / 'notebooks' / (LESSON + '.ipynb'))!r}, 'w').write('{{}}'),
+    lambda: shutil.rmtree({str(course / 'submitted' / 'a-honest')!r}),
+    lambda: open({str(ROOT / 'course_utils' / 'checks' / '__init__.py')!r}, 'a').write('\\nBACKDOOR = 1\\n'),
+    lambda: open(os.path.expanduser('~/.bashrc'), 'w').write('x'),
+):
+    try:
+        attempt()
+    except Exception:
+        pass
+""" + "".join(STUB)
+
+
+NETWORK = ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\n    REACHED = True\n"
+           "except OSError:\n    REACHED = False\nassert not REACHED, 'the network was reachable'\n")
+NOISY = ("import sys, warnings\nprint('debug output', file=sys.stderr)\n"
+         "warnings.warn('a warning from a correct answer')\n")
+ENDLESS_SWALLOW = "while True:\n    try:\n        pass\n    except BaseException:\n        pass\n"
+FORK_BOMB = "import os\nwhile True:\n    os.fork()\n"
+
+
+def _edited_grade_id() -> dict:
+    nb = _with(FULL)
+    _cell(nb, "ex1-answer")["metadata"]["nbgrader"]["grade_id"] = "my-own-id"  # the cell id still says ex1-answer
+    return nb
+
+
+def _edited_ids() -> dict:
+    nb = _with(FULL)
+    cell = _cell(nb, "ex1-answer")
+    cell["metadata"]["nbgrader"]["grade_id"] = "renamed"
+    cell["id"] = "renamed"
+    return nb
+
+
+def _deleted_checks() -> dict:
+    nb = _with(FULL)
+    nb["cells"] = [c for c in nb["cells"] if not c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    return nb
+
+
+def _more_points() -> dict:
+    nb = _with(FULL)
+    for c in nb["cells"]:
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            c["metadata"]["nbgrader"]["points"] = 100
+    return nb
+
+
+#: student id -> (how the submission is made, the exact expected score of lesson 01 out of 5)
+CASES = {
+    "a-honest": (lambda c: _with(FULL), 5),
+    "blank": (lambda c: _student_nb(), 0),
+    "cheat-rebind-checks": (lambda c: _with({"ex1": REBIND}), 0),
+    "cheat-patch-course-utils": (lambda c: _with({"ex1": PATCH}), 0),
+    "cheat-ipython-input-hooks": (lambda c: _with({"ex1": IPYTHON}), 0),
+    "cheat-fake-values-and-patch": (lambda c: _with({"ex1": FAKE_VALUES}), 0),
+    "vandal-files-and-gradebook": (lambda c: _with({"ex1": _vandal(c)}), 0),
+    "sys-exit-in-ex1": (lambda c: _prefixed("ex1", "import sys\nsys.exit()"), 3),
+    "os-exit-in-ex1": (lambda c: _prefixed("ex1", "import os\nos._exit(0)"), 3),
+    "segfault-in-ex2": (lambda c: _prefixed("ex2", "import ctypes\nctypes.string_at(0)"), 4),
+    "endless-swallows-interrupt-ex3": (lambda c: _prefixed("ex3", ENDLESS_SWALLOW), 3),
+    "endless-sleep-ex2": (lambda c: _prefixed("ex2", "import time\nwhile True:\n    time.sleep(0.1)"), 4),
+    "fork-bomb-ex1": (lambda c: _prefixed("ex1", FORK_BOMB), 3),
+    "memory-hog-ex1": (lambda c: _prefixed("ex1", "hog = bytearray(64 * 2**30)"), 3),
+    "network-attempt": (lambda c: _prefixed("ex1", NETWORK), 5),
+    "stderr-and-warnings": (lambda c: _prefixed("ex2", NOISY), 5),
+    "edited-grade-id": (lambda c: _edited_grade_id(), 5),
+    "edited-grade-id-and-cell-id": (lambda c: _edited_ids(), 3),
+    "deleted-test-cells": (lambda c: _deleted_checks(), 5),
+    "more-points-in-metadata": (lambda c: _more_points(), 5),
+    "invalid-json": ("{ this is not json", 0),
+    "missing-notebook": (None, 0),
+    "z-honest": (lambda c: _with(FULL), 5),
+}
+
+
+def _digest(paths: list[Path]) -> dict[str, str]:
+    out = {}
+    for top in paths:
+        for p in sorted([top] if top.is_file() else top.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = tmp_path_factory.mktemp("course")
+    (course / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / f"{LESSON}.ipynb", course / "notebooks")
+    (course / "gradebook.db").write_bytes(b"the instructor's gradebook")
+    for student, (make, _) in CASES.items():
+        folder = course / "submitted" / student / "notebooks"
+        folder.mkdir(parents=True)
+        if make is None:
+            continue
+        text = make if isinstance(make, str) else json.dumps(make(course))
+        (folder / f"{LESSON}.ipynb").write_text(text)
+    watched = [course / "notebooks", course / "submitted", course / "gradebook.db", ROOT / "course_utils"]
+    before = _digest(watched)
+    results = grade.grade_class(course / "notebooks", course / "submitted", jobs=2,
+                                limits={"exercise": 8.0, "setup": 30.0}, log=lambda *a: None)
+    grade.write_outputs(course, results)
+    return course, results, before, _digest(watched)
+
+
+@pytest.mark.parametrize("student", list(CASES))
+def test_exact_score(graded, student):
+    _, results, _, _ = graded
+    (lesson,) = results[student]
+    detail = [(e.exercise, e.points, e.status, e.message[:200]) for e in lesson.exercises]
+    assert lesson.score == CASES[student][1], detail
+    assert [e.max_points for e in lesson.exercises] == [2.0, 1.0, 2.0]  # the source's points, not the submission's
+
+
+def test_nothing_changed(graded):
+    _, _, before, after = graded
+    assert after == before
+
+
+def test_failures_are_named(graded):
+    _, results, _, _ = graded
+    status = {s: [e.status for e in r[0].exercises] for s, r in results.items()}
+    assert status["endless-swallows-interrupt-ex3"] == ["passed", "passed", "timeout"]
+    assert status["segfault-in-ex2"] == ["passed", "crashed", "passed"]
+    assert status["os-exit-in-ex1"][0] == "crashed"
+    assert status["invalid-json"] == ["invalid"] * 3
+    assert status["edited-grade-id-and-cell-id"][0] == "missing"
+    assert "not valid notebook JSON" in results["invalid-json"][0].note
+
+
+def test_grades_csv(graded):
+    import csv
+
+    course, _, _, _ = graded
+    rows = {r["student_id"]: r for r in csv.DictReader(open(course / "grades.csv"))}
+    assert set(rows) == set(CASES)
+    assert float(rows["a-honest"]["score"]) == 5.0 and float(rows["a-honest"]["max_score"]) == 5.0
+    assert float(rows["cheat-rebind-checks"]["score"]) == 0.0
+    assert (course / "feedback" / "segfault-in-ex2" / "notebooks" / "feedback.md").read_text().count("crashed") == 1
