@@ -6,6 +6,7 @@
     python3 course.py execute   # maintainers: re-run every notebook in place, saving outputs
     python3 course.py bench     # the MNIST benchmark (course_utils.bench)
     python3 course.py site      # build the course website into build/site/ (offline; nothing is executed)
+    python3 course.py grade     # instructors: grade submitted/<student>/notebooks/ in sandboxes -> grades.csv, feedback/
 
 Each command creates the virtual environment ``.venv`` next to this file
 on first use (many system Pythons refuse a bare ``pip install``) and
@@ -94,7 +95,13 @@ def cmd_site(args: list[str]) -> None:
     run([PYTHON, ROOT / "site" / "build.py", *args])
 
 
-COMMANDS = {"lab": cmd_lab, "test": cmd_test, "execute": cmd_execute, "bench": cmd_bench, "site": cmd_site}
+def cmd_grade(args: list[str]) -> None:
+    ensure_venv("test")  # nbgrader comes with the test tools
+    run([PYTHON, "-m", "course_utils.grading", "--course", ROOT, *args])
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "execute": cmd_execute, "bench": cmd_bench, "site": cmd_site,
+            "grade": cmd_grade}
 
 
 def main(argv: list[str]) -> None:
