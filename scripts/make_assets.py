@@ -9,7 +9,7 @@ Run it with the project's Python from the repository root::
 
 What it writes:
 
-- ``logistic_unit.svg``      inputs x1..xn, weights, sum + bias, sigmoid, probability
+- ``logistic_unit.svg``      inputs x1..xd, weights, sum + bias, sigmoid, probability
 - ``softmax_regression.svg`` 784 inputs, 10 outputs, softmax
 - ``thumb_01.png`` ... ``thumb_07.png``: one small picture per lesson for the README,
   drawn with the same ``course_utils.plotting`` functions the lessons use.
@@ -94,10 +94,10 @@ def _diagram_axes(width: float, height: float, xlim, ylim):
 
 
 def draw_logistic_unit() -> plt.Figure:
-    """The logistic unit: inputs x1..xn, weights w1..wn, sum plus bias, sigmoid, probability."""
+    """The logistic unit: d inputs x1..xd, weights w1..wd, sum plus bias, sigmoid, probability."""
     fig, ax = _diagram_axes(9.0, 4.6, (-0.6, 12.4), (-0.9, 5.8))
     inputs = [(0.4, 4.8, r"$x_1$", r"$w_1$"), (0.4, 3.5, r"$x_2$", r"$w_2$"),
-              (0.4, 1.3, r"$x_n$", r"$w_n$")]
+              (0.4, 1.3, r"$x_d$", r"$w_d$")]
     sum_xy = (5.0, 2.9)
     for x, y, label, weight in inputs:
         _node(ax, (x, y), label, COLORS["blue"])

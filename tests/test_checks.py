@@ -71,7 +71,7 @@ def test_my_sigmoid_passes_on_a_stable_sigmoid():
     "answer, match",
     [
         (lambda z: 1 / (1 + torch.exp(z)), r"wrong at z = -10\.0000: got 1\.0000, expected 4\.5398e-05"),
-        (lambda z: _stable_sigmoid(z).reshape(-1, 1), r"shape \(207, 1\), but it should have shape \(207,\)"),
+        (lambda z: _stable_sigmoid(z).reshape(-1, 1), r"shape \(208, 1\), but it should have shape \(208,\)"),
         (lambda z: None, "should return a torch.Tensor, but it returned NoneType. Did you forget the `return`"),
         (lambda z: _stable_sigmoid(z.neg_().neg_().mul_(1.5)), "changed its input z in place"),
         (lambda z: _stable_sigmoid(z).tolist(), "returned list"),
@@ -79,6 +79,7 @@ def test_my_sigmoid_passes_on_a_stable_sigmoid():
         (lambda z: torch.sigmoid(z), "uses torch.sigmoid, which the task rules out"),
         (lambda z: torch.special.expit(z), "uses torch.special.expit"),
         (lambda z: torch.exp(nn.functional.logsigmoid(z)), "uses F.logsigmoid"),
+        (lambda z: nn.Sigmoid()(z), "uses nn.Sigmoid, which the task rules out"),
     ],
 )
 def test_my_sigmoid_hints(answer, match):
@@ -87,7 +88,8 @@ def test_my_sigmoid_hints(answer, match):
 
 def test_my_sigmoid_visible_check_tests_every_rule_of_the_task():
     naive = lambda z: 1 / (1 + torch.exp(-z))  # noqa: E731 - right values, nan gradient at -1000
-    fails(checks.check_my_sigmoid, naive, match=r"gradient of my_sigmoid\(z\) gives the value nan at input -1000")
+    fails(checks.check_my_sigmoid, naive,  # exp(100) overflows, so 1 / (1 + inf) = 0 where sigma(-100) = 3.7e-44
+          match=r"wrong at z = -100\.0000: got 0\.0000, expected 3\.7201e-44.*overflows to inf for z < -88\.72")
     other_way = lambda z: torch.exp(z) / (1 + torch.exp(z))  # noqa: E731 - inf / inf at +100
     fails(checks.check_my_sigmoid, other_way, match=r"gives the value nan at input 100\.0000.*torch\.where\(z >= 0, -z, z\)")
     where_naive = lambda z: torch.where(z >= 0, 1 / (1 + torch.exp(-z)), torch.exp(z) / (1 + torch.exp(z)))  # noqa: E731
@@ -98,12 +100,26 @@ def test_my_sigmoid_visible_check_tests_every_rule_of_the_task():
     fails(checks.check_my_sigmoid, lambda z: 1 / (1 + torch.exp(-z.clamp(-80, 80))), match=r"wrong at z = -1000")
 
 
+def test_my_sigmoid_tiny_values_are_compared_relatively_down_to_a_few_subnormal_steps():
+    from course_utils.checks.lesson01 import _subnormal_atol
+
+    assert _subnormal_atol(torch.float32) == pytest.approx(4 * 2.0 ** -149)
+    assert _subnormal_atol(torch.float64) == pytest.approx(4 * 2.0 ** -1074)
+    # clamped below: sigma(-87) = 1.6e-38 instead of sigma(-95) = 5.5e-42 and sigma(-100) = 3.7e-44
+    fails(checks.check_my_sigmoid, lambda z: 1 / (1 + torch.exp(-z.clamp(min=-87))),
+          match=r"wrong at z = -1000\.0000: got 1\.6458e-38.*Do not clamp z")
+    # right in float32 (where the clamp only bites below the subnormal range) but clamped in float64
+    clamped64 = lambda z: _stable_sigmoid(z if z.dtype == torch.float32 else z.clamp(min=-87))  # noqa: E731
+    fails(checks.check_my_sigmoid, clamped64,
+          match=r"for a torch\.float64 z is wrong at z = -500\.0000: got 1\.6458e-38, expected 7\.124\de-218")
+
+
 def test_my_sigmoid_hidden_check_probes_other_inputs():
     # right on the visible inputs, wrong only on other ones: the hidden check must catch each
-    def float32_only_beyond_100(z):
-        return _stable_sigmoid(z) if z.dtype == torch.float32 or z.abs().max() < 300 else _stable_sigmoid(z.float())
-    passes(checks.check_my_sigmoid, float32_only_beyond_100)
-    fails(checks.check_my_sigmoid_extremes, float32_only_beyond_100, match="float64 z into torch.float32")
+    def float32_only_beyond_600(z):
+        return _stable_sigmoid(z) if z.dtype == torch.float32 or z.abs().max() < 600 else _stable_sigmoid(z.float())
+    passes(checks.check_my_sigmoid, float32_only_beyond_600)
+    fails(checks.check_my_sigmoid_extremes, float32_only_beyond_600, match="float64 z into torch.float32")
 
     def flat_only(z):
         return _stable_sigmoid(z) if z.ndim <= 2 else _stable_sigmoid(z).reshape(-1)
@@ -136,6 +152,11 @@ def test_my_log_sigmoid():
     clamp_abs = lambda z: torch.clamp(z, max=0) - torch.log1p(torch.exp(-z.abs()))  # noqa: E731
     fails(checks.check_my_log_sigmoid, clamp_abs, match=r"at z = 0 is 0\.0000, but the true slope there is 0\.5")
     fails(checks.check_my_log_sigmoid, nn.functional.logsigmoid, match="uses F.logsigmoid")
+    fails(checks.check_my_log_sigmoid, lambda z: nn.LogSigmoid()(z), match="uses nn.LogSigmoid")
+    log_not_log1p = lambda z: (lambda e: torch.where(z >= 0, -torch.log(1 + e), z - torch.log(1 + e)))(  # noqa: E731
+        torch.exp(torch.where(z >= 0, -z, z)))
+    fails(checks.check_my_log_sigmoid, log_not_log1p,
+          match=r"wrong at z = 20\.0000: got -0\.0000e\+00, expected -2\.0612e-09 \(relative error 100\.0%.*log1p")
     fails(checks.check_my_log_sigmoid, lambda z: -nn.functional.softplus(-z), match="uses F.softplus")
     # right on the visible inputs, wrong on other shapes: caught by the hidden check only
     flat_only = lambda z: _stable_log_sigmoid(z) if z.ndim <= 2 else _stable_log_sigmoid(z).reshape(-1)  # noqa: E731
@@ -330,6 +351,14 @@ def test_decision_boundary():
     fails(checks.check_decision_boundary, lambda m: round((-m.linear.bias / m.linear.weight).item()),
           match="should return a Python float, but it returned int")
     fails(checks.check_decision_boundary, lambda m: None, match="should return a Python float.*`return`")
+    # approximate answers: exact at two decimals for 2.5, 2.0 and 0.0, but not for 1/3 or outside a grid
+    fails(checks.check_decision_boundary, lambda m: round((-m.linear.bias / m.linear.weight).item(), 2),
+          match=r"w = 3\.0, b = -1\.0\) returned 0\.3300, expected 0\.3333.*without round\(\)")
+    fails(checks.check_decision_boundary, lambda m: max(-10.0, min(10.0, (-m.linear.bias / m.linear.weight).item())),
+          match=r"w = 0\.1, b = 5\.0\) returned -10\.0000, expected -50\.0000")
+    # close but not exact: all digits are shown
+    fails(checks.check_decision_boundary, lambda m: (-m.linear.bias / m.linear.weight).item() * (1 + 1e-5),
+          match=r"returned 2\.50002\d*, expected 2\.5:")
 
 
 # --------------------------------------------------------------------------- lesson 04

@@ -17,7 +17,7 @@ MISTAKES = [
     ("ex1", "naive-formula", """
 def my_sigmoid(z):
     return 1 / (1 + torch.exp(-z))
-""", r"gradient of my_sigmoid\(z\) gives the value nan at input -1000.*torch\.where\(z >= 0, -z, z\)"),
+""", r"wrong at z = -100\.0000: got 0\.0000, expected 3\.7201e-44.*overflows.*torch\.where\(z >= 0, -z, z\)"),
     ("ex1", "exp-abs-gradient-0-at-0", """
 def my_sigmoid(z):
     e = torch.exp(-z.abs())
@@ -44,7 +44,7 @@ from torch import nn
 
 def my_sigmoid(z):
     return nn.Sigmoid()(z)
-""", r"uses torch\.sigmoid.*rules out"),
+""", r"uses nn\.Sigmoid, which the task rules out"),
     ("ex1", "special-expit", """
 def my_sigmoid(z):
     return torch.special.expit(z)
@@ -53,6 +53,16 @@ def my_sigmoid(z):
 def my_sigmoid(z):
     return 1 / (1 + torch.exp(-z.clamp(-30, 30)))
 """, r"wrong at z = -1000\.0000: got 9\.3576e-14, expected 0\.0000.*relative tolerance"),
+    ("ex1", "clamp-below-only", """
+def my_sigmoid(z):
+    return 1 / (1 + torch.exp(-z.clamp(min=-87)))
+""", r"wrong at z = -1000\.0000: got 1\.6458e-38, expected 0\.0000.*Do not clamp z"),
+    ("ex1", "computed-in-float32-for-float64", """
+def my_sigmoid(z):
+    z32 = z.float()
+    e = torch.exp(torch.where(z32 >= 0, -z32, z32))
+    return torch.where(z32 >= 0, 1 / (1 + e), e / (1 + e)).to(z.dtype)
+""", r"for a torch\.float64 z is wrong at z = -500\.0000: got 0\.0000, expected 7\.124\de-218.*relative tolerance"),
     ("ex1", "one-minus-in-the-left-tail", """
 def my_sigmoid(z):
     return 0.5 * (1 + torch.tanh(z / 2))
@@ -155,6 +165,17 @@ def my_log_sigmoid(z):
     e = torch.exp(torch.where(z >= 0, -z, z))
     return torch.log(torch.where(z >= 0, 1 / (1 + e), e / (1 + e)))
 """, r"-inf at input -1000\.0000"),
+    ("ex3", "log-instead-of-log1p", """
+def my_log_sigmoid(z):
+    e = torch.exp(torch.where(z >= 0, -z, z))
+    return torch.where(z >= 0, -torch.log(1 + e), z - torch.log(1 + e))
+""", r"wrong at z = 20\.0000: got -0\.0000e\+00, expected -2\.0612e-09.*torch\.log1p\(e\) keeps the digits"),
+    ("ex3", "log-sigmoid-layer", """
+from torch import nn
+
+def my_log_sigmoid(z):
+    return nn.LogSigmoid()(z)
+""", r"uses nn\.LogSigmoid, which the task rules out"),
     ("ex3", "float32-result-for-float64", """
 def my_log_sigmoid(z):
     z = z.float()

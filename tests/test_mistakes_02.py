@@ -103,6 +103,14 @@ def make_logistic_model(weights, bias):
         model[0].bias.fill_(bias)
     return model
 """, r"Hint: .*copy_"),
+    ("ex2", "weight-as-a-column", """
+def make_logistic_model(weights, bias):
+    model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor(weights).reshape(-1, 1))
+        model[0].bias.fill_(bias)
+    return model
+""", r"output with shape \[1, 2\] doesn't match the broadcast shape \[2, 2\].*Hint: .*one row per output.*torch\.tensor\(\[weights\]\)"),
     ("ex2", "frozen-parameters", """
 def make_logistic_model(weights, bias):
     model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
@@ -188,3 +196,45 @@ def test_untouched_answer_says_it_is_not_written_yet(exercise):
     blank = next(source for _, grade_id, source in _cells("student", LESSON) if grade_id == f"{exercise}-answer")
     assert "raise NotImplementedError()" in blank
     assert_rejected(LESSON, exercise, blank, r"not written yet: replace `raise NotImplementedError\(\)`")
+
+
+RIGHT_ALTERNATIVES = [
+    # replacing a parameter by a new trainable nn.Parameter is legitimate PyTorch: the task does not forbid it
+    ("ex1", "new-trainable-parameters", """
+def build_model_3x():
+    model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+    model[0].weight = nn.Parameter(torch.tensor([[3.0]]))
+    model[0].bias = nn.Parameter(torch.tensor([-1.0]))
+    return model
+"""),
+    ("ex1", "data-fill", """
+def build_model_3x():
+    model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+    model[0].weight.data.fill_(3.0)
+    model[0].bias.data.fill_(-1.0)
+    return model
+"""),
+    ("ex3", "torch-tensor-then-float", """
+def prepare_input(values):
+    return torch.as_tensor(values).float().reshape(-1, 1)
+"""),
+]
+
+
+@pytest.mark.parametrize("exercise, answer", [(ex, answer) for ex, _, answer in RIGHT_ALTERNATIVES],
+                         ids=[f"{ex}-{name}" for ex, name, _ in RIGHT_ALTERNATIVES])
+def test_other_right_answers_are_accepted(exercise, answer):
+    assert_accepted(LESSON, exercise, answer)
+
+
+def test_frozen_parameter_hint_does_not_forbid_replacing():
+    outcome = assert_rejected(LESSON, "ex1", """
+def build_model_3x():
+    model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight.fill_(3.0)
+        model[0].bias.fill_(-1.0)
+    model.requires_grad_(False)
+    return model
+""", r"do not freeze the parameter")
+    assert "replacing" not in outcome.message

@@ -118,6 +118,17 @@ def decision_boundary(model):
 def decision_boundary(model):
     return -model.linear.bias.item() / model.linear.weight
 """, r"returned a tensor.*\.item\(\)"),
+    ("ex3", "rounded-to-two-decimals", """
+def decision_boundary(model):
+    return round((-model.linear.bias / model.linear.weight).item(), 2)
+""", r"w = 3\.0, b = -1\.0\) returned 0\.3300, expected 0\.3333.*exactly.*without round\(\) or a search"),
+    ("ex3", "grid-search", """
+def decision_boundary(model):
+    xs = torch.linspace(-10, 10, 2001).reshape(-1, 1)
+    with torch.no_grad():
+        p = torch.sigmoid(model(xs))
+    return xs[(p - 0.5).abs().argmin()].item()
+""", r"returned .*, expected .*without round\(\) or a search over a grid"),
     ("ex3", "no-return", """
 def decision_boundary(model):
     x = (-model.linear.bias / model.linear.weight).item()

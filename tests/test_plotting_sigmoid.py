@@ -42,3 +42,31 @@ def test_sigmoid_family_has_one_curve_per_value_and_titled_panels():
     assert "steepness" in ax_w.get_title() and "shifts" in ax_b.get_title()
     with pytest.raises(ValueError, match="at least one value"):
         plot_sigmoid_family(ws=())
+
+
+def test_plot_sigmoid_hatches_the_tails_over_the_class_1_shading_and_the_legend_matches():
+    from matplotlib.colors import to_rgba
+
+    from course_utils.plotting.style import COLORS
+
+    ax = plot_sigmoid()
+    tails = [p for p in ax.patches if p.get_hatch()]
+    assert len(tails) == 2  # both saturated tails, |z| > 5
+    for patch in tails:
+        assert patch.get_facecolor()[3] == 0  # no fill: the class-1 shading under the right tail stays visible
+        assert patch.get_edgecolor()[:3] == pytest.approx(to_rgba(COLORS["sky"])[:3])
+    (class_1,) = [c for c in ax.collections if c.get_label() == "predict class 1"]
+    assert class_1.get_facecolor()[0][:3] == pytest.approx(to_rgba(COLORS["vermillion"])[:3])
+    legend = ax.get_legend()
+    handles = dict(zip([t.get_text() for t in legend.get_texts()], legend.legend_handles))
+    assert handles["saturated tails (|z| > 5)"].get_hatch() == "//"
+    assert handles["predict class 1"].get_facecolor()[:3] == pytest.approx(to_rgba(COLORS["vermillion"])[:3])
+
+
+def test_sigmoid_curve_crossing_dot_has_a_legend_entry_only_when_named():
+    ax = plot_sigmoid_curve(w=2.0, b=-5.0, crossing_label="0.5 crossing at x = -b/w = 2.5")
+    ax.legend()
+    assert "0.5 crossing at x = -b/w = 2.5" in [t.get_text() for t in ax.get_legend().get_texts()]
+    ax = plot_sigmoid_curve(w=2.0, b=-5.0)
+    ax.legend()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["w = 2, b = -5"]

@@ -35,6 +35,17 @@ _SIGMOID_GRID = torch.linspace(-10, 10, steps=201)
 # every comparison treats differences smaller than this as equal.
 _TINY = 1e-37
 
+
+def _subnormal_atol(dtype: torch.dtype) -> float:
+    """Four steps of the smallest (subnormal) number of ``dtype``: 5.6e-45 in float32, 2.0e-323 in float64.
+
+    Where a true value is subnormal (below 1.18e-38 in float32) it has fewer digits than a relative
+    tolerance of 1e-5 asks for, so an error of a few of these steps counts as equal. Above the smallest
+    normal number this is far below 1e-5 of the value, so the comparison is purely relative there.
+    """
+    info = torch.finfo(dtype)
+    return 4 * info.smallest_normal * info.eps
+
 # The ready-made functions that an exercise forbids, by the name torch reports for them.
 _SIGMOID_NAMES = {
     "torch.sigmoid": "torch.sigmoid",
@@ -47,6 +58,9 @@ _LOGSIGMOID_NAMES = {
     "torch.nn.functional.logsigmoid": "F.logsigmoid (or nn.LogSigmoid)",
     "torch.nn.functional.softplus": "F.softplus",
 }
+
+# The ready-made layers that an exercise forbids, by class name (they call the functions above).
+_MODULE_LABELS = {"Sigmoid": "nn.Sigmoid", "LogSigmoid": "nn.LogSigmoid", "Softplus": "nn.Softplus"}
 
 # Lesson-01 hints for errors that the shared hints of _call do not cover.
 _LESSON_HINTS = (
@@ -79,6 +93,9 @@ def _run(fn: Callable[..., Any], name: str, call: str, z: torch.Tensor,
     """Call the learner's ``fn(z)`` like ``_call``, add lesson-01 hints, and refuse forbidden functions."""
     __tracebackhide__ = True
     recorder = _Recorder()
+    modules: list[str] = []
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(
+        lambda module, args: modules.append(type(module).__name__))
     try:
         with recorder:
             out = _call(fn, name, call, z)
@@ -88,7 +105,12 @@ def _run(fn: Callable[..., Any], name: str, call: str, z: torch.Tensor,
             if cause is not None and needle in str(cause) and "Hint:" not in text:
                 raise ExerciseError(f"{text}\nHint: {hint}") from cause
         raise
+    finally:
+        handle.remove()
     used = [label for key, label in (forbidden or {}).items() if key in recorder.names]
+    layers = [_MODULE_LABELS[m] for m in dict.fromkeys(modules) if m in _MODULE_LABELS]
+    if used and layers:  # a layer such as nn.Sigmoid calls torch.sigmoid: name the layer that was written
+        used = layers
     if used:
         raise ExerciseError(f"{name} uses {', '.join(used)}, which the task rules out: {rule}")
     return out
@@ -163,8 +185,13 @@ _EX1_GRAD_HINT = ("At this z an exp overflows to inf (exp(-z) for z < -88.72 in 
 
 _EX1_VALUE_HINT = ("The logistic function is 1 / (1 + exp(-z)); for z < 0 it equals exp(z) / (1 + exp(z)). "
                    "Values are compared with a relative tolerance of 1e-5, so the tiny values of the left tail "
-                   "must be right too: avoid 1 - (a number close to 1), as in 1 - sigma(-z) or "
-                   "0.5 * (1 + tanh(z / 2)).")
+                   "must be right too (sigma(-100) is about 3.7e-44, stored in float32 as a subnormal). "
+                   "exp(-z) overflows to inf for z < -88.72 in float32, which makes 1 / (1 + exp(-z)) exactly 0 "
+                   "there: build sigma(z) from e = torch.exp(torch.where(z >= 0, -z, z)), as the task's hint "
+                   "says. Do not clamp z (beyond the bound the "
+                   "result is sigma of the bound, e.g. sigma(-87) = 1.6e-38, not sigma(z); with "
+                   "e = exp(-|z|) nothing overflows, so no clamp is needed), and avoid 1 - (a number close "
+                   "to 1), as in 1 - sigma(-z) or 0.5 * (1 + tanh(z / 2)).")
 
 
 def _sigmoid_rules(my_sigmoid: Callable[[torch.Tensor], torch.Tensor], z_values: torch.Tensor,
@@ -174,10 +201,11 @@ def _sigmoid_rules(my_sigmoid: Callable[[torch.Tensor], torch.Tensor], z_values:
     name = "my_sigmoid"
     out = _result(my_sigmoid, name, z_values, forbidden=_SIGMOID_NAMES, rule=_EX1_RULE)
     middle = z_values.abs() <= 10  # first the formula itself, where no exp can overflow
+    atol = _subnormal_atol(z_values.dtype)
     _require_close(out[middle], torch.sigmoid(z_values[middle].double()), z_values[middle], "my_sigmoid(z)",
-                   atol=_TINY, rtol=1e-5, hint=_EX1_VALUE_HINT)
+                   atol=atol, rtol=1e-5, hint=_EX1_VALUE_HINT)
     _require_finite(out, z_values, "my_sigmoid(z)", "the value", _exp_hint("sigma(z)"))
-    _require_close(out, torch.sigmoid(z_values.double()), z_values, "my_sigmoid(z)", atol=_TINY, rtol=1e-5,
+    _require_close(out, torch.sigmoid(z_values.double()), z_values, "my_sigmoid(z)", atol=atol, rtol=1e-5,
                    hint=_EX1_VALUE_HINT)
     grad = _grad_of(my_sigmoid, name, z_grad)
     _require_finite(grad, z_grad, "The gradient of my_sigmoid(z)", "the value", _EX1_GRAD_HINT)
@@ -191,24 +219,27 @@ def _sigmoid_rules(my_sigmoid: Callable[[torch.Tensor], torch.Tensor], z_values:
     out2 = _result(my_sigmoid, name, z_other, f" for a {'x'.join(map(str, z_other.shape)) or '0-d'} "
                    f"{str(z_other.dtype).replace('torch.', '')} z", forbidden=_SIGMOID_NAMES, rule=_EX1_RULE)
     _require_finite(out2, z_other, "my_sigmoid(z)", "the value", _exp_hint("sigma(z)"))
-    _require_close(out2, torch.sigmoid(z_other.double()), z_other, "my_sigmoid(z)", atol=1e-300, rtol=1e-10)
+    _require_close(out2, torch.sigmoid(z_other.double()), z_other, f"my_sigmoid(z) for a {z_other.dtype} z",
+                   atol=_subnormal_atol(z_other.dtype), rtol=1e-5, hint=_EX1_VALUE_HINT)
 
 
 def check_my_sigmoid(my_sigmoid: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """Visible check of Exercise 1: every rule of the task.
 
-    Values equal sigma(z) (relative error < 1e-5) on 201 points in [-10, 10] and at z = +-1000; gradients
-    are finite and right (0.25 at z = 0) from -1000 to 1000; a 2x2 float64 z keeps its shape and dtype;
+    Values equal sigma(z) (relative error < 1e-5; where sigma(z) is subnormal, within 4 steps of the
+    smallest float) on 201 points in [-10, 10], at z = -95, -100 and +-1000 (float32) and at z = -500, -100
+    (float64, where sigma(z) is a normal number); gradients are finite and right (0.25 at z = 0) from -1000
+    to 1000; a 2x2 float64 z keeps its shape and dtype;
     no ready-made sigmoid (torch.sigmoid, Tensor.sigmoid, F.sigmoid, nn.Sigmoid, torch.special.expit).
     """
     __tracebackhide__ = True
     _require_callable(my_sigmoid, "my_sigmoid")
-    z_values = torch.cat([_SIGMOID_GRID, torch.tensor([-1000.0, -100.0, -30.0, 30.0, 100.0, 1000.0])])
+    z_values = torch.cat([_SIGMOID_GRID, torch.tensor([-1000.0, -100.0, -95.0, -30.0, 30.0, 100.0, 1000.0])])
     z_grad = torch.tensor([-1000.0, -100.0, -20.0, -1.0, 0.0, 1.0, 20.0, 100.0, 1000.0])
-    z_other = torch.tensor([[-2.0, 0.0], [1.0, 3.0]], dtype=torch.float64)
+    z_other = torch.tensor([[-500.0, -100.0], [0.0, 3.0]], dtype=torch.float64)
     _sigmoid_rules(my_sigmoid, z_values, z_grad, z_other)
-    _passed("my_sigmoid is right on [-10, 10] and at z = ±1000, with right, finite gradients (0.25 at z = 0), "
-            "for any shape, in float32 and float64.")
+    _passed("my_sigmoid is right on [-10, 10], in the far left tail (z = -95, -100; in float64 also -500) and "
+            "at z = ±1000, with right, finite gradients (0.25 at z = 0), for any shape, in float32 and float64.")
 
 
 def check_my_sigmoid_extremes(my_sigmoid: Callable[[torch.Tensor], torch.Tensor]) -> None:
@@ -286,6 +317,9 @@ _EX3_VALUE_HINT = ("For very negative z, exp(-z) overflows to inf (in float32 fr
                    "becomes inf, and torch.sigmoid(z) becomes exactly 0, so log(sigmoid(z)) = -inf. "
                    "With e = torch.exp(torch.where(z >= 0, -z, z)) (that is exp(-|z|), never above 1): "
                    "log sigma(z) = -log(1 + e) for z >= 0 and z - log(1 + e) for z < 0; torch.log1p(e) computes log(1 + e).")
+_EX3_LOG1P_HINT = ("For large z, log sigma(z) = -log(1 + e) is tiny (about -2.06e-9 at z = 20) and is compared "
+                   "with a relative tolerance of 1e-5: torch.log(1 + e) first rounds 1 + e to 1 and returns 0, "
+                   "while torch.log1p(e) keeps the digits of e (section 7). ")
 _EX3_ZERO_HINT = ("torch.clamp(z, max=0) and z.abs() both have slope 0 at exactly z = 0 in PyTorch. Use torch.where(z >= 0, -torch.log1p(e), z - torch.log1p(e)) "
                   "with e = torch.exp(torch.where(z >= 0, -z, z)): each branch is then differentiated as the "
                   "formula it is.")
@@ -299,12 +333,23 @@ def _log_sigmoid_rules(my_log_sigmoid: Callable[[torch.Tensor], torch.Tensor], z
                                               f"{str(z_other.dtype).replace('torch.', '')} z")):
         out = _result(my_log_sigmoid, name, z, what, forbidden=_LOGSIGMOID_NAMES, rule=_EX3_RULE)
         middle = z.abs() <= 10  # first the formula itself, where no exp can overflow
-        _require_close(out[middle], nn.functional.logsigmoid(z[middle].double()), z[middle],
-                       f"my_log_sigmoid(z){what}", atol=1e-6, rtol=1e-5,
+        exact = nn.functional.logsigmoid(z.double())
+        _require_close(out[middle], exact[middle], z[middle], f"my_log_sigmoid(z){what}", atol=1e-6, rtol=1e-5,
                        hint="log sigma(z) = -log(1 + exp(-z)); check the signs. " + _EX3_VALUE_HINT)
         _require_finite(out, z, f"my_log_sigmoid(z){what}", "the value", _EX3_VALUE_HINT)
-        _require_close(out, nn.functional.logsigmoid(z.double()), z, f"my_log_sigmoid(z){what}",
-                       atol=1e-6, rtol=1e-5, hint="log sigma(z) = -log(1 + exp(-z)). " + _EX3_VALUE_HINT)
+        # then every value, relative to its size: the tiny values of log sigma(z) for z >> 0 count too
+        flat = out.detach().double().flatten()
+        wrong = ~torch.isclose(flat, exact.flatten(), rtol=1e-5, atol=_subnormal_atol(z.dtype))
+        if bool(wrong.any()) and float(z.flatten()[int(wrong.nonzero()[0])]) > 0:  # show the worst, in full digits
+            rel = ((flat - exact.flatten()).abs() / exact.flatten().abs()).masked_fill(~wrong, 0.0)
+            i = int(rel.argmax())
+            raise ExerciseError(
+                f"my_log_sigmoid(z){what} is wrong at z = {float(z.flatten()[i]):.4f}: got {float(flat[i]):.4e}, "
+                f"expected {float(exact.flatten()[i]):.4e} (relative error {float(rel[i]):.1%}; "
+                f"{int(wrong.sum())} of {flat.numel()} values differ). " + _EX3_LOG1P_HINT.rstrip()
+            )
+        _require_close(out, exact, z, f"my_log_sigmoid(z){what}", atol=_subnormal_atol(z.dtype), rtol=1e-5,
+                       hint="log sigma(z) = -log(1 + exp(-z)). " + _EX3_VALUE_HINT)
     grad = _grad_of(my_log_sigmoid, name, z_grad)
     _require_finite(grad, z_grad, "The gradient of my_log_sigmoid(z)", "the value",
                     "Autograd differentiates both inputs of torch.where, also the one it does not select, so an "
@@ -320,17 +365,19 @@ def _log_sigmoid_rules(my_log_sigmoid: Callable[[torch.Tensor], torch.Tensor], z
 def check_my_log_sigmoid(my_log_sigmoid: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """Visible check of Exercise 3: every rule of the task.
 
-    Values equal log sigma(z) on 201 points in [-10, 10] and from z = -1000 to 1000; gradients are finite
+    Values equal log sigma(z) (relative error < 1e-5, also where it is tiny, z = 20 and 100) on 201 points in
+    [-10, 10] and from z = -1000 to 1000; gradients are finite
     and right (0.5 at z = 0); a 2x2 float64 z keeps its shape and dtype; no F.logsigmoid, nn.LogSigmoid
     or F.softplus.
     """
     __tracebackhide__ = True
     _require_callable(my_log_sigmoid, "my_log_sigmoid")
-    z_values = torch.cat([_SIGMOID_GRID, torch.tensor([-1000.0, -200.0, -100.0, -20.0, 20.0, 100.0, 1000.0])])
+    z_values = torch.cat([_SIGMOID_GRID, torch.tensor([-1000.0, -200.0, -100.0, -20.0, 20.0, 50.0, 100.0, 1000.0])])
     z_grad = torch.tensor([-1000.0, -100.0, -20.0, -1.0, 0.0, 1.0, 20.0, 100.0, 1000.0])
     z_other = torch.tensor([[-800.0, 0.0], [2.0, 800.0]], dtype=torch.float64)
     _log_sigmoid_rules(my_log_sigmoid, z_values, z_grad, z_other)
-    _passed("my_log_sigmoid is right and finite from z = -1000 to 1000, with right, finite gradients "
+    _passed("my_log_sigmoid is right (relative error < 1e-5, also the tiny values at z = 20, 50, 100) and finite "
+            "from z = -1000 to 1000, with right, finite gradients "
             "(0.5 at z = 0), for any shape, in float32 and float64.")
 
 

@@ -21,7 +21,6 @@ from course_utils.checks.common import (
     _require_close,
     _require_shape,
     _require_tensor,
-    _require_trainable,
     _sequential_parts,
 )
 
@@ -30,6 +29,18 @@ def _build(build_fn: Callable[[], Any], name: str) -> Any:
     __tracebackhide__ = True
     _require_callable(build_fn, name)
     return _call(build_fn, name, f"{name}()")
+
+
+def _require_trainable(model: nn.Module, call: str) -> None:
+    """Every parameter still requires gradients (replacing it with a new trainable nn.Parameter is fine)."""
+    __tracebackhide__ = True
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            raise ExerciseError(
+                f"The parameter {name} of {call} does not require gradients, so it could not be trained. "
+                "Set the values inside `with torch.no_grad():` (e.g. `layer.weight.fill_(3.0)`), and do not "
+                "freeze the parameter (no `requires_grad=False`, `requires_grad_(False)` or `.detach()`)."
+            )
 
 
 def _require_parameters(model: nn.Module, call: str, n_inputs: int) -> None:

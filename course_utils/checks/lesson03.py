@@ -226,28 +226,33 @@ def _check_boundary(decision_boundary: Callable[[nn.Module], float], w: float, b
                 else " Return float(...) of your result." if isinstance(out, int) else "")
         raise ExerciseError(f"{call} should return a Python float, but it returned {type(out).__name__}.{hint}")
     expected = -b / w
-    if not math.isclose(out, expected, rel_tol=1e-5, abs_tol=1e-6):
+    if not math.isclose(out, expected, rel_tol=1e-6, abs_tol=1e-9):
+        got, want = _fmt(out), _fmt(expected)
+        if got == want:  # close, but not exact: show all digits
+            got, want = repr(out), repr(expected)
         raise ExerciseError(
-            f"{call} returned {_fmt(float(out))}, expected {_fmt(expected)}: the probability is 0.5 where "
-            "the logit w * x + b is 0, that is x = -b / w. Read w and b from model.linear.weight and "
+            f"{call} returned {got}, expected {want}: the probability is exactly 0.5 where "
+            "the logit w * x + b is 0, that is x = -b / w. Compute it exactly from the parameters, without "
+            "round() or a search over a grid of x values: read w and b from model.linear.weight and "
             "model.linear.bias."
         )
 
 
 def check_decision_boundary(decision_boundary: Callable[[nn.Module], float]) -> None:
-    """Visible check: a Python float, right for w = 2, b = -5 (x = 2.5), a negative weight and a zero bias."""
+    """Visible check: a Python float, exact (relative error < 1e-6) for w = 2, b = -5 (x = 2.5), a negative
+    weight, a zero bias, w = 3, b = -1 (x = 1/3) and w = 0.1, b = 5 (x = -50)."""
     __tracebackhide__ = True
     _require_callable(decision_boundary, "decision_boundary")
-    for w, b in ((2.0, -5.0), (-0.5, 1.0), (4.0, 0.0)):
+    for w, b in ((2.0, -5.0), (-0.5, 1.0), (4.0, 0.0), (3.0, -1.0), (0.1, 5.0)):
         _check_boundary(decision_boundary, w, b)
-    _passed("decision_boundary returns a Python float: x = 2.5 for w = 2, b = -5, and the right x for a "
-            "negative weight and a zero bias.")
+    _passed("decision_boundary returns a Python float: x = 2.5 for w = 2, b = -5, and the exact x for a "
+            "negative weight, a zero bias, w = 3, b = -1 (x = 1/3) and w = 0.1, b = 5 (x = -50).")
 
 
 def check_decision_boundary_more(decision_boundary: Callable[[nn.Module], float]) -> None:
     """Hidden check: other weights and biases."""
     __tracebackhide__ = True
     _require_callable(decision_boundary, "decision_boundary")
-    for w, b in ((0.25, 3.0), (-3.0, -1.5), (1.0, 0.125)):
+    for w, b in ((0.25, 3.0), (-3.0, -1.5), (1.0, 0.125), (7.0, 2.0), (-0.3, 0.7)):
         _check_boundary(decision_boundary, w, b)
     _passed("decision_boundary is right for other weights and biases too.")
