@@ -229,7 +229,7 @@ def curved_boundary_run(
 
 def _curved_readout(degree: int, weight_decay: float, run: dict[str, object]) -> str:
     return (
-        f"<b>degree {degree}, weight decay {weight_decay:.0e}</b>: train accuracy {run['train_accuracy']:.3f}, "
+        f"<b>degree {degree}, weight decay {weight_decay:.2g}</b>: train accuracy {run['train_accuracy']:.3f}, "
         f"validation accuracy {run['val_accuracy']:.3f}"
     )
 
@@ -247,11 +247,25 @@ def curved_boundary_explorer(
     """A degree slider and a log-scale weight-decay slider; each change refits and redraws the boundary.
 
     The left panel shows the boundary over the training points, the right one
-    over the validation points; the readout gives both accuracies. Returns
+    over the validation points; the readout gives both accuracies. The degree
+    slider runs over 1..12; the weight-decay slider over ``10 ** (k / 2)``
+    for ``k = -12, ..., 0`` (1e-6 to 1 in steps of ``10 ** 0.5``), and the
+    starting ``weight_decay`` must be one of those values (a slider would
+    silently round any other). Returns
     ``VBox([HBox([degree slider, weight-decay slider]), readout, plot])``.
     """
+    import math
+
     from course_utils.plotting.binary import plot_decision_boundary
 
+    if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= 12:
+        raise ValueError(f"degree must be an int from 1 to 12 (the slider's range); got {degree!r}.")
+    exponent = 2 * math.log10(weight_decay) if isinstance(weight_decay, (int, float)) and weight_decay > 0 else None
+    if exponent is None or not -12 - 1e-9 <= exponent <= 1e-9 or abs(exponent - round(exponent)) > 1e-6:
+        raise ValueError(
+            f"weight_decay must be on the slider's grid 10 ** (k / 2), k = -12..0 (1e-6, 3.16e-6, 1e-5, ..., 1); "
+            f"got {weight_decay!r}. Pick the nearest of those, e.g. 1e-3 or 10 ** -2.5."
+        )
     style = {"description_width": "initial"}
     degree_slider = widgets.IntSlider(value=degree, min=1, max=12, step=1, description="degree",
                                       style=style, continuous_update=False)

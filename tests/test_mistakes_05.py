@@ -89,7 +89,51 @@ def poly_features(X, degree):
     x1, x2 = X[:, 0], X[:, 1]
     return torch.stack([x1, x2, x1 ** 2, x1 * x2, x2 ** 2], dim=1)
 """, r"poly_features\(X, 1\).*returned 5 columns; it should return 2"),
+    ("ex1", "calls-the-course-helper", """
+from course_utils.features import polynomial_features
+
+def poly_features(X, degree):
+    return polynomial_features(X, degree)
+""", r"calls polynomial_features from course_utils\.features; the exercise is to build the columns yourself"),
+    ("ex1", "helper-through-the-module", """
+import course_utils.features as cf
+
+def poly_features(X, degree):
+    return cf.polynomial_features(X, degree)
+""", r"calls polynomial_features from course_utils\.features"),
+    ("ex1", "feature-map-class", """
+from course_utils.features import PolynomialFeatureMap
+
+def poly_features(X, degree):
+    return PolynomialFeatureMap(degree, standardize=False).fit(X)(X)
+""", r"calls PolynomialFeatureMap from course_utils\.features"),
     # ---- Exercise 2: standardize_splits, training statistics only, population std, per column
+    ("ex2", "row-wise-statistics", """
+def standardize_splits(X_train, X_other):
+    m, s = X_train.mean(1, keepdim=True), X_train.std(1, correction=0, keepdim=True)
+    return (X_train - m) / s, (X_other - m) / s
+""", r"size mismatch between 8 and 5 rows.*per row \(dim=1\).*Per column means dim=0"),
+    ("ex2", "min-max-scaling", """
+def standardize_splits(X_train, X_other):
+    lo, hi = X_train.min(dim=0).values, X_train.max(dim=0).values
+    return (X_train - lo) / (hi - lo), (X_other - lo) / (hi - lo)
+""", r"min-max scaling.*\(X - mean\) / std"),
+    ("ex2", "other-split-unchanged", """
+def standardize_splits(X_train, X_other):
+    mean, std = X_train.mean(dim=0), X_train.std(dim=0, correction=0)
+    return (X_train - mean) / std, X_other
+""", r"X_other_std from .* equals X_other: apply the training mean and std to it too"),
+    ("ex2", "cast-to-float32", """
+def standardize_splits(X_train, X_other):
+    X_train, X_other = X_train.float(), X_other.float()
+    mean, std = X_train.mean(dim=0), X_train.std(dim=0, correction=0)
+    return (X_train - mean) / std, (X_other - mean) / std
+""", r"dtype torch\.float32 for an input of dtype torch\.float64; keep the input's dtype"),
+    ("ex2", "wrong-formula-names-the-input-value", """
+def standardize_splits(X_train, X_other):
+    mean, std = X_train.mean(dim=0), X_train.std(dim=0, correction=0)
+    return (X_train - mean) / std, (X_other - mean) / (2 * std)
+""", r"X_other_std from .* is wrong at input value = "),
     ("ex2", "each-split-its-own-statistics", """
 def standardize_splits(X_train, X_other):
     def scale(X):
@@ -139,12 +183,27 @@ def choose_setting(results):
 def choose_setting(results):
     best = max(results, key=lambda r: r["val_accuracy"])
     return best["degree"], best["weight_decay"]
-""", r"ties for the best validation accuracy.*lowest degree, then the largest weight decay.*\(4, 0\.01\)"),
+""", r"ties for the best validation accuracy.*lowest degree first.*largest weight decay.*\(4, 0\.01\)"),
     ("ex3", "ties-to-smallest-decay", """
 def choose_setting(results):
     best = max(results, key=lambda r: (r["val_accuracy"], -r["degree"], -r["weight_decay"]))
     return best["degree"], best["weight_decay"]
 """, r"ties for the best validation accuracy.*\(4, 0\.01\)"),
+    ("ex3", "weight-decay-before-degree", """
+def choose_setting(results):
+    b = max(results, key=lambda r: (r['val_accuracy'], r['weight_decay'], -r['degree']))
+    return b['degree'], b['weight_decay']
+""", r"returned \(6, 0\.1\), which ties.*lowest degree first.*here \(3, 0\.001\)"),
+    ("ex3", "sorted-weight-decay-before-degree", """
+def choose_setting(results):
+    b = sorted(results, key=lambda r: (-r['val_accuracy'], -r['weight_decay'], r['degree']))[0]
+    return b['degree'], b['weight_decay']
+""", r"returned \(6, 0\.1\), which ties.*here \(3, 0\.001\)"),
+    ("ex3", "reverse-sort-highest-degree", """
+def choose_setting(results):
+    b = sorted(results, key=lambda r: (r['val_accuracy'], r['degree'], r['weight_decay']), reverse=True)[0]
+    return b['degree'], b['weight_decay']
+""", r"returned \(8, 0\.01\), which ties for the best validation accuracy.*here \(4, 0\.01\)"),
     ("ex3", "returns-the-row", """
 def choose_setting(results):
     return max(results, key=lambda r: (r["val_accuracy"], -r["degree"], r["weight_decay"]))
@@ -186,17 +245,23 @@ def poly_features(X, degree):
             cols.append(torch.pow(X[:, 0], k - b) * torch.pow(X[:, 1], b))
     return torch.stack(cols, dim=1)
 """),
-    ("ex1", "course-utils-helper", """
-from course_utils.features import polynomial_features
-
-def poly_features(X, degree):
-    return polynomial_features(X, degree)
-"""),
     ("ex2", "keepdim-and-unbiased-false", """
 def standardize_splits(X_train, X_other):
     mean = X_train.mean(dim=0, keepdim=True)
     std = X_train.std(dim=0, keepdim=True, unbiased=False)
     return (X_train - mean) / std, (X_other - mean) / std
+"""),
+    ("ex2", "returns-a-list", """
+def standardize_splits(X_train, X_other):
+    mean, std = X_train.mean(dim=0), X_train.std(dim=0, correction=0)
+    return [(X_train - mean) / std, (X_other - mean) / std]
+"""),
+    ("ex1", "own-helper-named-like-the-course-one", """
+def polynomial_features(X, degree):
+    return torch.stack([X[:, 0] ** a * X[:, 1] ** (k - a) for k in range(1, degree + 1) for a in range(k, -1, -1)], dim=1)
+
+def poly_features(X, degree):
+    return polynomial_features(X, degree)
 """),
     ("ex3", "sorted-copy", """
 def choose_setting(results):

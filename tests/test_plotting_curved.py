@@ -115,3 +115,26 @@ def test_explorer_refits_when_the_sliders_move(circles):
     run = curved_boundary_run(X_tr, y_tr, X_va, y_va, 2, decay_slider.value)
     assert "degree 2" in readout.value and f"validation accuracy {run['val_accuracy']:.3f}" in readout.value
     assert run["val_accuracy"] > 0.9 and run["feature_map"].n_outputs == 5
+
+
+def test_explorer_opens_on_a_grid_value_of_lambda_and_shows_it(circles):
+    X, y, _, _ = circles
+    X_tr, y_tr, X_va, y_va = X[:80], y[:80], X[80:], y[80:]
+    box = curved_boundary_explorer(X_tr, y_tr, X_va, y_va, degree=2, weight_decay=10 ** -2.5, show=False)
+    _, decay_slider = box.children[0].children
+    assert decay_slider.value == pytest.approx(10 ** -2.5)
+    assert "weight decay 0.0032" in box.children[1].value
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"weight_decay": 3e-3}, r"slider's grid 10 \*\* \(k / 2\).*got 0\.003"),
+    ({"weight_decay": 0.0}, r"slider's grid"),
+    ({"weight_decay": 10.0}, r"slider's grid"),
+    ({"degree": 13}, r"degree must be an int from 1 to 12"),
+    ({"degree": 2.0}, r"degree must be an int from 1 to 12"),
+])
+def test_explorer_refuses_settings_its_sliders_cannot_show(circles, kwargs, match):
+    X, y, _, _ = circles
+    args = {"degree": 2, "weight_decay": 1e-3, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        curved_boundary_explorer(X[:80], y[:80], X[80:], y[80:], show=False, **args)

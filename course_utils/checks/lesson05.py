@@ -53,6 +53,39 @@ def _names(degree: int) -> list[str]:
     return polynomial_feature_names(2, degree)
 
 
+_FEATURE_HELPERS = ("polynomial_features", "PolynomialFeatureMap", "fit_polynomial_logistic")
+
+
+def _code_names(code: Any) -> set[str]:
+    """Every global or attribute name a function's code (and the code nested in it) refers to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _code_names(const)
+    return names
+
+
+def _require_own_poly_code(poly_features: Callable) -> None:
+    """Exercise 1 asks for the feature map written with torch, not a call of ``course_utils.features``."""
+    __tracebackhide__ = True
+    code = getattr(poly_features, "__code__", None)
+    if code is None:
+        return
+    names = _code_names(code)
+    scope = getattr(poly_features, "__globals__", {})
+    from_helpers = lambda name: getattr(scope[name], "__module__", "") == "course_utils.features"  # noqa: E731
+    # A helper's name that is not the learner's own global (an attribute such as features.polynomial_features,
+    # or an import inside the function), or any global that comes from course_utils.features.
+    used = sorted(name for name in names if (name in _FEATURE_HELPERS and (name not in scope or from_helpers(name)))
+                  or (name in scope and from_helpers(name)))
+    if used:
+        raise ExerciseError(
+            f"poly_features calls {', '.join(used)} from course_utils.features; the exercise is to build the "
+            "columns yourself with torch: loop over the total degree k and the power of x1 a, and stack "
+            "X[:, 0] ** a * X[:, 1] ** (k - a)."
+        )
+
+
 def _check_poly_case(poly_features: Callable, X: torch.Tensor, degree: int, label: str) -> None:
     __tracebackhide__ = True
     from course_utils.features import polynomial_features
@@ -152,6 +185,7 @@ def check_poly_features(poly_features: Callable) -> None:
     """Visible check: degrees 1 to 4 on 5 points, one point, float64 input; values, order, shape, dtype."""
     __tracebackhide__ = True
     _require_callable(poly_features, "poly_features")
+    _require_own_poly_code(poly_features)
     X = _poly_inputs(50, 5)
     for degree in (1, 2, 3, 4):
         _check_poly_case(poly_features, X.clone(), degree, "on 5 points")
@@ -165,6 +199,7 @@ def check_poly_features_more(poly_features: Callable) -> None:
     """Hidden check: degrees 5 and 7, other points, 13 rows, float64."""
     __tracebackhide__ = True
     _require_callable(poly_features, "poly_features")
+    _require_own_poly_code(poly_features)
     _check_poly_case(poly_features, _poly_inputs(52, 13), 5, "on 13 points")
     _check_poly_case(poly_features, _poly_inputs(53, 7, torch.float64), 7, "on 7 float64 points")
     _check_poly_case(poly_features, _poly_inputs(54, 2), 1, "on 2 points")
@@ -180,7 +215,20 @@ def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor,
     __tracebackhide__ = True
     call = f"standardize_splits(X_train, X_other) {label}"
     train_before, other_before = X_train.clone(), X_other.clone()
-    out = _call(_guard(standardize_splits), "standardize_splits", call, X_train, X_other)
+    try:
+        out = _call(_guard(standardize_splits), "standardize_splits", call, X_train, X_other)
+    except ExerciseError as err:
+        # Statistics along dim=1 are one per training row, shaped (n_train, 1) (or (n_train,)); they cannot
+        # meet X_other, which has another number of rows, and the generic broadcasting hint points elsewhere.
+        n_train, n_other = X_train.shape[0], X_other.shape[0]
+        if "must match the size of tensor" in str(err) and n_train != n_other and str(n_train) in str(err):
+            raise ExerciseError(
+                f"{call} raised a size mismatch between {n_train} and {n_other} rows: the statistics were "
+                f"probably computed per row (dim=1), one per training point, shaped ({n_train}, 1). "
+                "Per column means dim=0: mean = X_train.mean(dim=0) and std = X_train.std(dim=0, correction=0) "
+                "have one entry per feature and broadcast over the rows of both splits.\n\n" + str(err)
+            ) from None
+        raise
     _require_unchanged(train_before, X_train, "X_train", "standardize_splits")
     _require_unchanged(other_before, X_other, "X_other", "standardize_splits")
     if not isinstance(out, (tuple, list)) or len(out) != 2:
@@ -193,6 +241,11 @@ def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor,
             raise ExerciseError(
                 f"{name} from {call} has shape {tuple(got.shape)}; it should keep the shape {tuple(ref.shape)} "
                 "of its input. Compute the mean and std per column (dim=0) and broadcast them over the rows."
+            )
+        if got.dtype != ref.dtype:
+            raise ExerciseError(
+                f"{name} from {call} has dtype {got.dtype} for an input of dtype {ref.dtype}; keep the input's "
+                "dtype (no .float() or .double(), no new tensors with a fixed dtype): (X - mean) / std does."
             )
     mean = X_train.mean(dim=0)
     std = X_train.std(dim=0, correction=0)
@@ -231,9 +284,21 @@ def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor,
         )
     if close(train_std, X_train - mean):
         raise ExerciseError(f"{call} subtracts the mean but does not divide by the standard deviation.")
+    if close(train_std, want_train) and close(other_std, X_other):
+        raise ExerciseError(
+            f"X_other_std from {call} equals X_other: apply the training mean and std to it too, "
+            "(X_other - mean) / std with the mean and std of X_train."
+        )
+    lo, hi = X_train.min(dim=0).values, X_train.max(dim=0).values
+    if close(train_std, (X_train - lo) / (hi - lo)):
+        raise ExerciseError(
+            f"{call} rescales each column to [0, 1] with its minimum and maximum (min-max scaling); the task "
+            "asks for standardisation: (X - mean) / std, with mean = X_train.mean(dim=0) and "
+            "std = X_train.std(dim=0, correction=0)."
+        )
     which, got, want, ref = (("X_train_std", train_std, want_train, X_train) if not close(train_std, want_train)
                              else ("X_other_std", other_std, want_other, X_other))
-    _require_close(got, want, ref, f"{which} from {call}", input_name="X", atol=1e-4, rtol=1e-4,
+    _require_close(got, want, ref, f"{which} from {call}", input_name="input value", atol=1e-4, rtol=1e-4,
                    hint="Use (X - mean) / std with mean = X_train.mean(dim=0), std = X_train.std(dim=0, correction=0).")
 
 
@@ -247,12 +312,15 @@ def _standardize_inputs(seed: int, n_train: int, n_other: int, d: int, dtype=tor
 
 
 def check_standardize_splits(standardize_splits: Callable) -> None:
-    """Visible check: 8 training rows and 5 other rows with 3 columns, from different distributions."""
+    """Visible check: 8 training rows and 5 other rows with 3 columns, from different distributions; float64."""
     __tracebackhide__ = True
     _require_callable(standardize_splits, "standardize_splits")
     X_train, X_other = _standardize_inputs(60, 8, 5, 3)
     _check_standardize_case(standardize_splits, X_train, X_other, "with 8 training rows, 5 other rows, 3 columns")
-    _passed("standardize_splits rescales both splits with the training split's mean and population std, per column.")
+    X_train, X_other = _standardize_inputs(63, 6, 4, 2, torch.float64)
+    _check_standardize_case(standardize_splits, X_train, X_other, "with float64 inputs")
+    _passed("standardize_splits rescales both splits with the training split's mean and population std, per column, "
+            "and keeps the dtype.")
 
 
 def check_standardize_splits_more(standardize_splits: Callable) -> None:
@@ -306,23 +374,25 @@ def _check_choice(choose_setting: Callable, rows: list[dict[str, float]], label:
     if got == want:
         return
     best_val = max(r["val_accuracy"] for r in rows)
-    if got == _best(rows, "test_accuracy") and got not in [(r["degree"], r["weight_decay"]) for r in rows
-                                                           if r["val_accuracy"] == best_val]:
+    tied = [(r["degree"], r["weight_decay"]) for r in rows if r["val_accuracy"] == best_val]
+    # A setting tied for the best validation accuracy was chosen on validation, whatever else it is best at:
+    # only the tie rule is wrong.
+    if got in tied:
+        raise ExerciseError(
+            f"{call} returned {got}, which ties for the best validation accuracy ({best_val:.3f}) with {tied}. "
+            f"The task's tie rule picks the simplest model: the lowest degree first, and only among the settings "
+            f"of that degree the largest weight decay, here {want}. Use max(..., key=lambda r: (r['val_accuracy'], "
+            "-r['degree'], r['weight_decay'])): the degree comes before the weight decay in the key."
+        )
+    if got == _best(rows, "test_accuracy"):
         raise ExerciseError(
             f"{call} returned {got}, the best setting on the TEST set. Choose on validation (val_accuracy): "
             "a test score used to choose is no longer an honest estimate of new data."
         )
-    if got == _best(rows, "train_accuracy") and got != want:
+    if got == _best(rows, "train_accuracy"):
         raise ExerciseError(
             f"{call} returned {got}, the best setting on the TRAINING set. Training accuracy rewards overfitting "
             "(it keeps rising with the degree); choose the highest val_accuracy."
-        )
-    tied = [(r["degree"], r["weight_decay"]) for r in rows if r["val_accuracy"] == best_val]
-    if got in tied:
-        raise ExerciseError(
-            f"{call} returned {got}, which ties for the best validation accuracy ({best_val:.3f}) with {tied}. "
-            f"The task's tie rule picks the simplest model: the lowest degree, then the largest weight decay, "
-            f"here {want}. Sort by (val_accuracy, -degree, weight_decay), or max(..., key=...) with that tuple."
         )
     raise ExerciseError(f"{call} returned {got}; the setting with the highest val_accuracy is {want}.")
 
@@ -346,12 +416,21 @@ def check_choose_setting(choose_setting: Callable) -> None:
         _row(2, 0.001, 0.85, 0.84, 0.93),
     ]
     _check_choice(choose_setting, tied, "with ties on validation")
+    # The degree comes first in the tie rule: a larger weight decay at a higher degree must not win.
+    priority = [
+        _row(6, 0.1, 0.90, 0.90, 0.84),
+        _row(3, 0.001, 0.92, 0.90, 0.85),
+        _row(6, 0.01, 0.94, 0.90, 0.86),
+        _row(12, 0.0001, 0.99, 0.83, 0.92),
+        _row(2, 0.01, 0.84, 0.86, 0.88),
+    ]
+    _check_choice(choose_setting, priority, "with ties at different degrees and weight decays")
     _passed("choose_setting picks the best validation accuracy, breaks ties towards the simpler model, "
             "and ignores train and test.")
 
 
 def check_choose_setting_more(choose_setting: Callable) -> None:
-    """Hidden check: a single row, ties on degree, an unsorted weight-decay sweep."""
+    """Hidden check: a single row, an unsorted weight-decay sweep with ties, a degree x weight-decay grid."""
     __tracebackhide__ = True
     _require_callable(choose_setting, "choose_setting")
     _check_choice(choose_setting, [_row(2, 0.0, 0.9, 0.8, 0.7)], "on a single row")
@@ -359,4 +438,10 @@ def check_choose_setting_more(choose_setting: Callable) -> None:
         (0.3, 0.82, 0.80, 0.90), (1e-5, 0.97, 0.83, 0.84), (0.01, 0.90, 0.89, 0.86),
         (0.001, 0.93, 0.89, 0.88), (0.1, 0.86, 0.85, 0.87))]
     _check_choice(choose_setting, rows, "on a weight-decay sweep")
-    _passed("choose_setting is right on a single row and on an unsorted weight-decay sweep with ties.")
+    grid = [_row(d, lam, tr, va, te) for d, lam, tr, va, te in (
+        (10, 0.003, 0.91, 0.922, 0.90), (5, 0.003, 0.91, 0.922, 0.88), (3, 0.0001, 0.92, 0.911, 0.93),
+        (5, 0.001, 0.92, 0.922, 0.87), (3, 0.001, 0.91, 0.922, 0.89), (1, 1.0, 0.80, 0.70, 0.72),
+        (12, 1e-5, 0.94, 0.844, 0.86))]
+    _check_choice(choose_setting, grid, "on a degree x weight-decay grid with ties")
+    _passed("choose_setting is right on a single row, on an unsorted weight-decay sweep with ties and on a "
+            "degree x weight-decay grid with ties.")
