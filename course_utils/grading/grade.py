@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from course_utils.grading import probes as probes_mod
-from course_utils.grading.sandbox import Sandbox, SandboxError
+from course_utils.grading.sandbox import SandboxError, Zygote
 
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
@@ -187,17 +187,36 @@ def _failure(reply: tuple) -> str:
     return f"unexpected reply {reply[0]!r}"
 
 
-class _Run:
-    """One lesson of one student in a sandbox, restarted after a timeout or a crash."""
+class StudentSandbox:
+    """The pre-warmed sandbox (:class:`Zygote`) of one student, started again if it died."""
 
-    def __init__(self, lesson: Lesson, slot: int, data_dir: str | None, limits: dict) -> None:
-        self.lesson, self.slot, self.data_dir, self.limits = lesson, slot, data_dir, limits
-        self.box: Sandbox | None = None
+    def __init__(self, slot: int, data_dir: str | None) -> None:
+        self.slot, self.data_dir = slot, data_dir
+        self.zygote: Zygote | None = None
+
+    def child(self):
+        if self.zygote is None or not self.zygote.alive:
+            self.close()
+            self.zygote = Zygote(self.slot, self.data_dir)
+        return self.zygote.child()
+
+    def close(self) -> None:
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
+
+
+class _Run:
+    """One lesson of one student in a forked sandboxed process, restarted after a timeout or a crash."""
+
+    def __init__(self, lesson: Lesson, sandbox: StudentSandbox, limits: dict) -> None:
+        self.lesson, self.sandbox, self.limits = lesson, sandbox, limits
+        self.box = None
         self.replay: list[tuple[str, str]] = []  # cells to run again after a restart
 
     def start(self) -> None:
         self.close()
-        self.box = Sandbox(self.slot, self.data_dir)
+        self.box = self.sandbox.child()
         for label, source in self.replay:
             reply = self.box.request(("exec", label, source), self.limits["setup"])
             if reply[0] != "ok" and label.startswith("setup"):
@@ -210,8 +229,11 @@ class _Run:
 
 
 def grade_lesson(student: str, lesson: Lesson, path: Path, slot: int = 0, data_dir: str | None = None,
-                 limits: dict | None = None) -> LessonResult:
-    """Grade one submitted lesson; never raises for anything the submission does."""
+                 limits: dict | None = None, sandbox: StudentSandbox | None = None) -> LessonResult:
+    """Grade one submitted lesson; never raises for anything the submission does.
+
+    ``sandbox``: the student's sandbox, shared by their lessons (else one is started and closed here).
+    """
     started = time.monotonic()
     limits = {"setup": SETUP_LIMIT_S, "exercise": EXERCISE_LIMIT_S, **(limits or {})}
     result = LessonResult(student, lesson.stem)
@@ -225,18 +247,24 @@ def grade_lesson(student: str, lesson: Lesson, path: Path, slot: int = 0, data_d
             result.exercises.append(ExerciseResult(ex.name, 0.0, ex.points, "missing",
                                                    f"no answer cell {ex.answer_id} (grade_id or cell id) found"))
     if pending:
-        _grade_exercises(result, lesson, answers, pending, slot, data_dir, limits)
+        own = sandbox is None
+        sandbox = sandbox or StudentSandbox(slot, data_dir)
+        try:
+            _grade_exercises(result, lesson, answers, pending, sandbox, limits)
+        finally:
+            if own:
+                sandbox.close()
     order = {ex.name: i for i, ex in enumerate(lesson.exercises)}
     result.exercises.sort(key=lambda r: order[r.exercise])
     result.seconds = time.monotonic() - started
     return result
 
 
-def _grade_exercises(result: LessonResult, lesson: Lesson, answers: dict, pending: list[Exercise], slot: int,
-                     data_dir: str | None, limits: dict) -> None:
+def _grade_exercises(result: LessonResult, lesson: Lesson, answers: dict, pending: list[Exercise],
+                     sandbox: StudentSandbox, limits: dict) -> None:
     ref = reference(lesson)
     all_probes = probes_mod.probes(lesson.prefix)
-    run = _Run(lesson, slot, data_dir, limits)
+    run = _Run(lesson, sandbox, limits)
     by_name = {ex.name: ex for ex in pending}
     # The cells in order: setup/data cells from the source, answers from the submission.
     plan: list[tuple[str, str, str]] = []  # (kind, label, source); kind "setup" or an exercise name
@@ -355,30 +383,35 @@ def grade_class(source_dir: Path, submitted: Path, assignment: str = "notebooks"
     for lesson in lessons:  # the references once, before the threads start
         reference(lesson)
 
-    def work(task):
-        student, lesson = task
+    def work(student):
         with slot_lock:
             slot = slots.pop()
+        sandbox = StudentSandbox(slot, data_dir)  # one pre-warmed sandbox per student, a fork per lesson
+        out = []
         try:
-            path = submitted / student / assignment / f"{lesson.stem}.ipynb"
-            return grade_lesson(student, lesson, path, slot, data_dir, limits)
-        except Exception as err:  # noqa: BLE001 - a grader bug must not stop the batch
-            res = LessonResult(student, lesson.stem, note=f"grader error: {err!r}")
-            res.exercises = [ExerciseResult(e.name, 0.0, e.points, "crashed", traceback.format_exc()[-500:])
-                             for e in lesson.exercises]
-            return res
+            for lesson in lessons:
+                try:
+                    path = submitted / student / assignment / f"{lesson.stem}.ipynb"
+                    res = grade_lesson(student, lesson, path, slot, data_dir, limits, sandbox)
+                except Exception as err:  # noqa: BLE001 - a grader bug must not stop the batch
+                    res = LessonResult(student, lesson.stem, note=f"grader error: {err!r}")
+                    res.exercises = [ExerciseResult(e.name, 0.0, e.points, "crashed",
+                                                    traceback.format_exc()[-500:]) for e in lesson.exercises]
+                log(f"{res.student:>20} {res.lesson:<28} {res.score:4.1f}/"
+                    f"{sum(e.max_points for e in res.exercises):.0f}  {res.seconds:5.1f} s  "
+                    f"{' '.join(f'{e.exercise}:{e.status}' for e in res.exercises)}"
+                    f"{'  (' + res.note + ')' if res.note else ''}")
+                out.append(res)
         finally:
+            sandbox.close()
             with slot_lock:
                 slots.append(slot)
+        return student, out
 
-    tasks = [(s, lesson) for s in students for lesson in sorted(lessons, key=lambda l: -_cost(l))]
     results: dict[str, list[LessonResult]] = {s: [] for s in students}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for res in pool.map(work, tasks):
-            results[res.student].append(res)
-            log(f"{res.student:>20} {res.lesson:<28} {res.score:4.1f}/{sum(e.max_points for e in res.exercises):.0f}"
-                f"  {res.seconds:5.1f} s  {' '.join(f'{e.exercise}:{e.status}' for e in res.exercises)}"
-                f"{'  (' + res.note + ')' if res.note else ''}")
+        for student, res in pool.map(work, students):
+            results[student] = res
     for s in results:
         results[s].sort(key=lambda r: r.lesson)
     return results

@@ -8,6 +8,13 @@ limits from outside.
 
 Channel: the process's stdin/stdout at start (moved to private descriptors; the
 cells' own prints and errors go to ``output.log`` in the working directory).
+
+:func:`zygote` is the pre-warmed form (one per student): it imports torch,
+course_utils and the data once, then forks one child per lesson on request;
+each child serves one lesson (:func:`serve`) on the two pipe ends that the
+trusted side passed over the control socket. After a child ends, the zygote
+kills every process left in the sandbox (``kill(-1)``), so a fork bomb or a
+background process in one lesson does not reach the next.
 """
 
 from __future__ import annotations
@@ -45,6 +52,17 @@ def _channel() -> tuple[int, int]:
     return fd_in, fd_out
 
 
+def _redirect(log: str) -> None:
+    """fd 0 reads nothing, fds 1 and 2 write to ``log`` (a forked lesson's own output file)."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(devnull)
+    os.close(fd)
+
+
 def _error(err: BaseException) -> tuple:
     tb = "".join(traceback.format_exception(type(err), err, err.__traceback__, limit=-3))
     return ("error", type(err).__name__, str(err)[:2000], tb[-3000:])
@@ -60,15 +78,103 @@ def _resolve(namespace: dict, target: str):
     return obj
 
 
-def serve() -> None:
-    _limit()
-    fd_in, fd_out = _channel()
+def _warm() -> None:
+    """Import what the lessons use, and read MNIST once (the forked lessons share it)."""
     os.environ.setdefault("MPLBACKEND", "Agg")
+    import torch
+
+    torch.set_num_threads(1)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+    import course_utils  # noqa: F401
+    import course_utils.checks  # noqa: F401
+    import course_utils.grading.protocol  # noqa: F401
+    for name in ("course_utils.synthetic", "course_utils.tabular", "course_utils.training",
+                 "course_utils.mnist_training", "course_utils.models", "sklearn.datasets"):
+        try:
+            __import__(name)
+        except Exception:  # noqa: BLE001 - a lesson that needs it reports the error itself
+            pass
+    if os.environ.get("COURSE_DATA_DIR"):
+        try:
+            import course_utils.mnist_training as mt
+
+            cache = {flag: mt.load_mnist(train=flag) for flag in (True, False)}
+            original = mt.load_mnist
+
+            def load_mnist(train: bool = True, *args, **kwargs):
+                return cache[bool(train)] if not args and not kwargs else original(train, *args, **kwargs)
+
+            mt.load_mnist = load_mnist
+        except Exception:  # noqa: BLE001 - lesson 07 then reads the files itself
+            pass
+
+
+def zygote() -> None:
+    """The pre-warmed sandbox process: fork one :func:`serve` child per request on the control socket."""
+    import signal
+    import socket
+
+    _limit()
+    ctrl_fd, _ = _channel()
+    ctrl = socket.socket(fileno=ctrl_fd)
+    _warm()
+    try:  # no ptrace of, nor /proc/<pid>/mem writes into, this process by its children
+        import ctypes
+
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except Exception:  # noqa: BLE001
+        pass
+    ctrl.sendall(b"ready\n")
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(ctrl, 64, 2)
+        except OSError:
+            msg, fds = b"", []
+        if not msg:
+            os._exit(0)
+        command = msg.split()
+        if command[0] == b"fork" and len(fds) == 2:
+            pid = os.fork()
+            if pid == 0:
+                ctrl.close()
+                os.setsid()
+                serve(fds[0], fds[1], command[1].decode() if len(command) > 1 else "output.log")
+                os._exit(0)
+            for fd in fds:
+                os.close(fd)
+            ctrl.sendall(b"%d\n" % pid)
+        elif command[0] == b"reap":
+            for _ in range(50):  # every process of this sandbox but this one (and bwrap, pid 1, root)
+                try:
+                    os.kill(-1, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                try:
+                    while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                        pass
+                except ChildProcessError:
+                    break
+            ctrl.sendall(b"reaped\n")
+        else:
+            for fd in fds:
+                os.close(fd)
+            ctrl.sendall(b"?\n")
+
+
+def serve(fd_in: int | None = None, fd_out: int | None = None, log: str = "output.log") -> None:
+    if fd_in is None:
+        _limit()
+        fd_in, fd_out = _channel()
+        _warm()
+    else:
+        _redirect(log)
     import torch  # noqa: F401 - imported before any learner code runs
 
     from course_utils.grading.protocol import encode, read_frame, write_frame
 
-    torch.set_num_threads(1)
     namespace: dict = {"__name__": "__main__"}
     pid = os.getpid()
     write_frame(fd_out, ("ready",))

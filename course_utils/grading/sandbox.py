@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import select
 import shutil
+import socket
 import struct
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def _bind(path: Path, made: set[str], writable: bool = False) -> list[str]:
     return args + ["--bind" if writable else "--ro-bind", str(path), str(path)]
 
 
-def command(scratch: Path, uid: int, data_dir: str | None = None) -> list[str]:
+def command(scratch: Path, uid: int, data_dir: str | None = None, entry: str = "serve") -> list[str]:
     """The bwrap + setpriv command line that starts the runner with ``scratch`` as its home."""
     made: set[str] = set()
     package = Path(course_utils.__file__).resolve().parent
@@ -101,8 +102,8 @@ def command(scratch: Path, uid: int, data_dir: str | None = None) -> list[str]:
     args += ["--clearenv", *[x for k, v in env.items() for x in ("--setenv", k, v)], "--chdir", str(scratch)]
     args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
              "--bounding-set=-all", "--no-new-privs", sys.executable, "-I", "-c",
-             "import sys; sys.path.insert(0, %r); from course_utils.grading.runner import serve; serve()"
-             % str(package.parent)]
+             "import sys; sys.path.insert(0, %r); from course_utils.grading.runner import %s; %s()"
+             % (str(package.parent), entry, entry)]
     return args
 
 
@@ -131,12 +132,14 @@ class Sandbox:
                 raise SandboxError("timeout", "no answer before the time limit")
             chunk = os.read(self._out, min(left, 1 << 20))
             if not chunk:
-                code = self.proc.poll()
-                raise SandboxError("crash", f"the process ended (exit status {code})" if code is not None
-                                   else "the process closed its channel")
+                raise SandboxError("crash", self._ended())
             chunks.append(chunk)
             left -= len(chunk)
         return b"".join(chunks)
+
+    def _ended(self) -> str:
+        code = self.proc.poll()
+        return f"the process ended (exit status {code})" if code is not None else "the process closed its channel"
 
     def _read(self, timeout: float) -> Any:
         deadline = time.monotonic() + timeout
@@ -192,3 +195,125 @@ class Sandbox:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+class Zygote:
+    """A pre-warmed sandbox for one student: it imports torch and course_utils once and forks one
+    :class:`Child` per lesson (or per restart after a timeout or crash).
+
+    All of a student's lessons share this sandbox, never two students: a lesson can at worst harm the
+    later lessons of the same submission (and the zygote kills every process a lesson left behind).
+    """
+
+    def __init__(self, slot: int = 0, data_dir: str | None = None, start_timeout: float = 90.0) -> None:
+        self.uid = BASE_UID + slot
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"grading-{slot}-"))
+        os.chown(self.scratch, self.uid, self.uid)
+        os.chmod(self.scratch, 0o700)
+        self.ctrl, theirs = socket.socketpair()
+        self.proc = subprocess.Popen(command(self.scratch, self.uid, data_dir, entry="zygote"), stdin=theirs,
+                                     stdout=theirs, stderr=subprocess.DEVNULL, start_new_session=True)
+        theirs.close()
+        self.children = 0
+        if self._line(start_timeout) != b"ready":
+            self.close()
+            raise SandboxError("protocol", "the sandbox did not start")
+
+    def _line(self, timeout: float) -> bytes:
+        deadline, data = time.monotonic() + timeout, b""
+        while not data.endswith(b"\n"):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.ctrl], [], [], remaining)[0]:
+                raise SandboxError("timeout", "the sandbox's control process did not answer")
+            chunk = self.ctrl.recv(64)
+            if not chunk or len(data) > 64:
+                raise SandboxError("crash", "the sandbox's control process ended")
+            data += chunk
+        return data.strip()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def child(self, timeout: float = 30.0) -> "Child":
+        """A fresh forked runner for one lesson (:meth:`Child.request` as :meth:`Sandbox.request`)."""
+        to_child, from_trusted = os.pipe()
+        from_child, to_trusted = os.pipe()
+        self.children += 1
+        log = f"output-{self.children}.log"
+        try:
+            socket.send_fds(self.ctrl, [b"fork " + log.encode()], [to_child, to_trusted])
+            self._line(timeout)
+        except (SandboxError, OSError) as err:
+            for fd in (to_child, from_trusted, from_child, to_trusted):
+                os.close(fd)
+            self.close()
+            raise SandboxError("crash", f"the sandbox could not start a lesson: {err}") from None
+        os.close(to_child)
+        os.close(to_trusted)
+        return Child(self, from_trusted, from_child, self.scratch / log, timeout)
+
+    def reap(self) -> None:
+        """Kill every process of the sandbox but the zygote; close the zygote if it does not answer."""
+        try:
+            self.ctrl.sendall(b"reap")
+            if self._line(10.0) != b"reaped":
+                raise SandboxError("protocol", "unexpected answer")
+        except (SandboxError, OSError):
+            self.close()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self.ctrl.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self) -> "Zygote":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class Child(Sandbox):
+    """One lesson's runner, forked by a :class:`Zygote`; a timeout or crash kills it (and what it started)."""
+
+    def __init__(self, zygote: Zygote, fd_in: int, fd_out: int, log: Path, start_timeout: float) -> None:
+        self.zygote, self._in, self._out, self.log = zygote, fd_in, fd_out, log
+        self.closed = False
+        try:
+            reply = self._read(start_timeout)
+        except SandboxError:
+            self.close()
+            raise
+        if reply != ("ready",):
+            self.close()
+            raise SandboxError("protocol", f"the lesson's process did not start: {reply!r}")
+
+    def _ended(self) -> str:
+        return "the process ended" if self.zygote.alive else "the sandbox ended"
+
+    def output_tail(self, n: int = 2000) -> str:
+        try:
+            with open(self.log, "rb") as fh:
+                fh.seek(0, 2)
+                fh.seek(max(0, fh.tell() - n))
+                return fh.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for fd in (self._in, self._out):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self.zygote.alive:
+            self.zygote.reap()
