@@ -157,6 +157,17 @@ def test_postbuild_stops_with_a_clear_message_offline_without_data(tmp_path, shi
     assert not mnist_files_present(empty)
 
 
+def _trust_fake_mnist(monkeypatch, root: Path) -> None:
+    """Let course_utils.data's size-and-MD5 verification accept the tiny fake files under ``root``."""
+    import hashlib
+
+    from course_utils import data
+
+    for name in MNIST_FILES:
+        content = (root / "MNIST" / "raw" / name).read_bytes()
+        monkeypatch.setitem(data.MNIST_CHECKSUMS, name, (len(content), hashlib.md5(content).hexdigest()))
+
+
 # --------------------------------------------------------------------------- course_utils.fetch_data
 
 
@@ -170,8 +181,9 @@ def test_fetch_data_main_reports_the_missing_files(tmp_path, monkeypatch, capsys
     assert "Could not fetch MNIST" in err and "could not be downloaded" in err
 
 
-def test_fetch_data_main_uses_files_already_there(tmp_path, capsys):
+def test_fetch_data_main_uses_files_already_there(tmp_path, monkeypatch, capsys):
     root = _write_fake_mnist(tmp_path / "data", n_train=12, n_test=6)
+    _trust_fake_mnist(monkeypatch, root)
     before = _snapshot(root)
     assert fetch_data.main(["--root", str(root)]) == 0
     out = capsys.readouterr().out
@@ -183,6 +195,7 @@ def test_fetch_data_main_uses_files_already_there(tmp_path, capsys):
 
 def test_fetch_data_uses_the_course_data_root(tmp_path, monkeypatch, capsys):
     root = _write_fake_mnist(tmp_path / "elsewhere")
+    _trust_fake_mnist(monkeypatch, root)
     monkeypatch.setenv(ENV_VAR, str(root))
     assert fetch_data.main([]) == 0
     assert f"Data root: {root.resolve()}" in capsys.readouterr().out
