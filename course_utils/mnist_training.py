@@ -117,7 +117,7 @@ def _check_classifier(model: object, X: torch.Tensor, y: torch.Tensor, name: str
                       require_logits: bool = False) -> nn.Module:
     """A module returning one score per class, and labels within its classes.
 
-    With ``require_logits``, a model ending in ``nn.Softmax``/``nn.LogSoftmax`` is refused too.
+    With ``require_logits``, a model ending in ``nn.Softmax`` is refused too.
 
     The number of classes is read from the model's output on one row, in ``eval()`` mode and without
     gradients (nothing about the model or the random state changes).
@@ -276,7 +276,7 @@ def train_mnist(
     seed: int = 0,
     progress: bool = True,
     num_threads: int | None = COURSE_RECIPE["num_threads"],
-    require_logits: bool = False,
+    require_logits: bool = True,
 ) -> History:
     """Train ``model`` on in-memory tensors; return the per-epoch :class:`History`.
 
@@ -300,8 +300,9 @@ def train_mnist(
     Inputs are checked first: finite float images, ``torch.long`` labels within the model's
     classes, a model with at least two outputs, a non-negative integer ``seed``. A NaN or
     infinite loss or weight stops training after the epoch it appears in
-    (:class:`~course_utils.validation.TrainingDivergedError`). ``require_logits=True`` also
-    refuses a model ending in ``nn.Softmax`` (``CrossEntropyLoss`` applies the softmax itself).
+    (:class:`~course_utils.validation.TrainingDivergedError`). A model ending in ``nn.Softmax`` is
+    refused (``CrossEntropyLoss`` applies the softmax itself); ``require_logits=False`` trains it
+    anyway, which lesson 07 does once on purpose to show what the bug costs.
     """
     X_train, y_train = _check_pair(X_train, y_train, "train")
     _check_classifier(model, X_train, y_train, "train", require_logits=check_bool(require_logits, "require_logits"))

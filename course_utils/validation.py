@@ -357,7 +357,8 @@ def check_matching_dtype(X: torch.Tensor, model: nn.Module, name: str = "X") -> 
     return X
 
 
-_SQUASHERS = (nn.Sigmoid, nn.Softmax, nn.LogSoftmax, nn.Softmin)
+# nn.LogSoftmax is not here: log-probabilities are valid logits (log_softmax of them changes nothing).
+_SQUASHERS = (nn.Sigmoid, nn.Softmax, nn.Softmin)
 
 
 def _last_layer(model: nn.Module) -> nn.Module:

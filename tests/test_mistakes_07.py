@@ -7,10 +7,12 @@ MNIST, so its cases are few, short, and skipped when MNIST is not in the data ro
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from course_utils.data import mnist_files_present
-from tests.mistakes import assert_accepted, assert_rejected
+from tests.mistakes import assert_accepted, assert_rejected, try_answer
 
 LESSON = "07"
 
@@ -146,7 +148,7 @@ MNIST_MISTAKES = [
     ("ex3", "softmax-inside-the-model", """
 set_seed(0)
 mnist_model = nn.Sequential(SoftmaxRegression(), nn.Softmax(dim=1)).to(device)
-_ = train_mnist(mnist_model, X_train, y_train, num_epochs=1, progress=False)
+_ = train_mnist(mnist_model, X_train, y_train, num_epochs=1, progress=False, require_logits=False)
 """, r"returns probabilities.*must return logits.*Remove nn\.Softmax"),
     ("ex3", "untrained", """
 set_seed(0)
@@ -226,3 +228,15 @@ def my_accuracy(logits, labels):
 )
 def test_right_alternative_passes(exercise, answer):
     assert_accepted(LESSON, exercise, answer)
+
+
+@needs_mnist
+def test_train_mnist_itself_refuses_a_softmax_model_with_the_fix():
+    """The plain attempt never reaches the check: train_mnist stops it with a message naming the fix."""
+    outcome = try_answer(LESSON, "ex3", """
+set_seed(0)
+mnist_model = nn.Sequential(SoftmaxRegression(), nn.Softmax(dim=1)).to(device)
+_ = train_mnist(mnist_model, X_train, y_train, X_val, y_val, progress=False)
+""")
+    assert not outcome.passed and outcome.error_type == "ValueError", outcome
+    assert re.search(r"ends in nn\.Softmax.*CrossEntropyLoss.*must return logits.*Drop the last layer", outcome.message), outcome

@@ -218,7 +218,9 @@ def test_softmax_inside_the_model_cannot_go_below_its_floor():
     X, y = _toy(64)
     set_seed(0)
     buggy = nn.Sequential(SoftmaxRegression(), nn.Softmax(dim=1))
-    history = train_mnist(buggy, X, y, num_epochs=20, batch_size=16, progress=False)
+    with pytest.raises(ValueError, match=r"ends in nn\.Softmax.*must return logits"):
+        train_mnist(buggy, X, y, num_epochs=1, progress=False)  # refused by default, with the fix
+    history = train_mnist(buggy, X, y, num_epochs=20, batch_size=16, progress=False, require_logits=False)
     floor = -math.log(math.e / (math.e + 9))
     assert all(loss >= floor - 1e-6 for loss in history.train_loss)
     set_seed(0)
