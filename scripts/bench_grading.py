@@ -48,7 +48,9 @@ def main() -> None:
     for student, lessons_ in sorted(results.items()):
         per = " ".join(f"{r.lesson[:2]}:{r.seconds:4.1f}" for r in lessons_)
         print(f"{student:<12} {sum(r.score for r in lessons_):6.1f} {sum(r.seconds for r in lessons_):10.1f}  {per}")
+    print("(each student's first lesson, 01, includes starting their sandbox: imports, MNIST read once)")
     print(f"reference solutions (once per batch): {t_ref:.1f} s")
+    print(f"load average (1, 5, 15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{args.n} submissions, --jobs {args.jobs}, {os.cpu_count()} cores: {wall:.1f} s wall, "
           f"{wall / args.n:.1f} s per submission")
 

@@ -216,3 +216,150 @@ def test_grades_csv(graded):
     assert float(rows["a-honest"]["score"]) == 5.0 and float(rows["a-honest"]["max_score"]) == 5.0
     assert float(rows["cheat-rebind-checks"]["score"]) == 0.0
     assert (course / "feedback" / "segfault-in-ex2" / "notebooks" / "feedback.md").read_text().count("crashed") == 1
+
+
+# ---------------------------------------------------------------------------
+# nbgrader stays the gradebook: `nbgrader export` gives our grades.csv
+# ---------------------------------------------------------------------------
+
+
+def test_gradebook_export_matches(tmp_path):
+    """generate_assignment (the gradebook learns the assignment), grade, then nbgrader's own export."""
+    import csv
+    import subprocess
+    import sys
+
+    course = tmp_path / "course"
+    (course / "notebooks").mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    lessons = [LESSON, "02_nn_sequential"]
+    for stem in lessons:
+        shutil.copy(ROOT / "notebooks" / f"{stem}.ipynb", course / "notebooks")
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    done = subprocess.run([*nbgrader, "generate_assignment", "notebooks", "--force"], cwd=course,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for student, folder in (("full", ROOT / "notebooks"), ("blank", course / "release" / "notebooks")):
+        dest = course / "submitted" / student / "notebooks"
+        dest.mkdir(parents=True)
+        for stem in lessons:
+            shutil.copy(folder / f"{stem}.ipynb", dest)
+        (dest / "timestamp.txt").write_text("2026-11-30 12:00:00.000000 UTC")
+    done = subprocess.run([sys.executable, "-m", "course_utils.grading", "--course", str(course), "--jobs", "2"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "scores written to gradebook.db" in done.stdout, done.stdout[-2000:]
+    ours = {r["student_id"]: r for r in csv.DictReader(open(course / "grades.csv"))}
+    done = subprocess.run([*nbgrader, "export", "--to", "nbgrader-export.csv"], cwd=course,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    theirs = {r["student_id"]: r for r in csv.DictReader(open(course / "nbgrader-export.csv"))}
+    assert set(ours) == set(theirs) == {"full", "blank"}
+    assert list(theirs["full"]) == grade.EXPORT_COLUMNS  # the same columns, in the same order
+    for student in ours:
+        for column in ("raw_score", "score", "max_score"):
+            assert float(ours[student][column]) == float(theirs[student][column]), (student, column)
+    assert float(ours["full"]["score"]) == 10.0 and float(ours["blank"]["score"]) == 0.0
+    assert float(theirs["full"]["max_score"]) == 10.0
+    page = (course / "feedback" / "blank" / "notebooks" / f"{LESSON}.html").read_text()
+    assert "0 / 5" in page and "not written yet" in page
+
+
+# ---------------------------------------------------------------------------
+# Every lesson: full marks, blank, and faults that cost only their own lesson
+# ---------------------------------------------------------------------------
+
+ALL = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+FULL_POINTS = {"01": 5, "02": 5, "03": 5, "04": 5, "05": 5, "06": 5, "07": 6}
+
+
+def _lesson_nb(stem: str, answers: dict[str, str] | None = None) -> dict:
+    nb = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text())
+    for ex, source in (answers or {}).items():
+        _cell(nb, f"{ex}-answer")["source"] = source
+    return nb
+
+
+def _answer(stem: str, ex: str) -> str:
+    return "".join(_cell(_lesson_nb(stem), f"{ex}-answer")["source"])
+
+
+AUTOGRAD_AND_REBIND = (
+    "class _Pass:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
+    "checks = _Pass()\n"
+    "def bce_gradients(X, y, weight, bias):\n    with torch.enable_grad():\n"
+    "        w = weight.detach().clone().requires_grad_(True)\n"
+    "        b = bias.detach().clone().requires_grad_(True)\n"
+    "        loss = nn.functional.binary_cross_entropy_with_logits(X @ w.T + b, y)\n"
+    "        gw, gb = torch.autograd.grad(loss, (w, b))\n    return gw, gb\n")
+FAKE_PR_AND_PATCH = ("import course_utils.checks as _c\nfor _n in dir(_c):\n    if _n.startswith('check_'):\n"
+                     "        setattr(_c, _n, lambda *a, **k: None)\n"
+                     "def precision_recall(y_true, y_pred):\n    return 1.0, 1.0\n")
+LEFTOVER = ("import os, time\nif os.fork() == 0:\n    time.sleep(3)\n    os.kill(-1, 9)  # would kill the next lesson\n"
+            "    os._exit(0)\n")
+
+
+def _stem(prefix: str) -> str:
+    return next(s for s in ALL if s.startswith(prefix))
+
+
+#: student -> ({lesson prefix: notebook JSON, text, or None for missing}, {lesson prefix: expected score})
+def _lesson_cases() -> dict:
+    full = {s[:2]: _lesson_nb(s) for s in ALL}
+    blank = {s[:2]: json.loads((ROOT / "student" / f"{s}.ipynb").read_text()) for s in ALL}
+    s03, s02, s04, s05, s06 = (_stem(p) for p in ("03", "02", "04", "05", "06"))
+    s01, s07 = _stem("01"), _stem("07")
+    return {
+        "all-full": (full, FULL_POINTS),
+        "all-blank": (blank, {k: 0 for k in FULL_POINTS}),
+        # one fault per lesson: each costs only its own exercise (or lesson), never the next lessons,
+        # though all of a student's lessons share one sandbox
+        "faults": ({**full, "02": _lesson_nb(s02, {"ex1": FORK_BOMB}), "03": "{ not json", "04": None,
+                    "05": _lesson_nb(s05, {"ex1": LEFTOVER + _answer(s05, "ex1")}),
+                    "07": _lesson_nb(s07, {"ex1": "import os\nos._exit(0)\n" + _answer(s07, "ex1")})},
+                   {**FULL_POINTS, "02": 3, "03": 0, "04": 0, "07": 4}),
+        # cheats that defeat the in-sandbox check cells earn nothing
+        "cheats": ({**full, "01": _lesson_nb(s01, {"ex1": REBIND}), "04": _lesson_nb(s04, {"ex1": AUTOGRAD_AND_REBIND}),
+                    "06": _lesson_nb(s06, {"ex1": FAKE_PR_AND_PATCH})},
+                   {**FULL_POINTS, "01": 3, "04": 3, "06": 3}),
+        "os-exit-03-ex1": ({**full, "03": _lesson_nb(s03, {"ex1": "import os\nos._exit(0)\n" + _answer(s03, "ex1")})},
+                           {**FULL_POINTS, "03": 3}),
+    }
+
+
+LESSON_CASES = _lesson_cases()
+
+
+@pytest.fixture(scope="module")
+def graded_lessons(tmp_path_factory):
+    from course_utils.data import data_root, mnist_files_present
+
+    if not mnist_files_present(data_root()):
+        pytest.skip("MNIST is not present (lesson 07): set COURSE_DATA_DIR")
+    course = tmp_path_factory.mktemp("lessons")
+    shutil.copytree(ROOT / "notebooks", course / "notebooks", ignore=shutil.ignore_patterns("*.pt", ".*"))
+    for student, (nbs, _) in LESSON_CASES.items():
+        folder = course / "submitted" / student / "notebooks"
+        folder.mkdir(parents=True)
+        for prefix, nb in nbs.items():
+            if nb is not None:
+                (folder / f"{_stem(prefix)}.ipynb").write_text(nb if isinstance(nb, str) else json.dumps(nb))
+    watched = [course / "notebooks", course / "submitted"]  # course_utils: see the lesson-01 fixture
+    before = _digest(watched)
+    results = grade.grade_class(course / "notebooks", course / "submitted", jobs=2, data_dir=str(data_root()),
+                                limits={"exercise": 8.0, "setup": 60.0}, log=lambda *a: None)
+    return results, before, _digest(watched)
+
+
+@pytest.mark.parametrize("student", list(LESSON_CASES))
+def test_every_lesson_exact_score(graded_lessons, student):
+    results, _, _ = graded_lessons
+    got = {r.lesson[:2]: r.score for r in results[student]}
+    detail = {r.lesson[:2]: [(e.exercise, e.status, e.message[:160]) for e in r.exercises if e.status != "passed"]
+              for r in results[student]}
+    assert got == LESSON_CASES[student][1], detail
+
+
+def test_every_lesson_nothing_changed(graded_lessons):
+    _, before, after = graded_lessons
+    assert after == before

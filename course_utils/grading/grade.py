@@ -1,6 +1,8 @@
 """The batch: grade every submission of a class in sandboxes, in parallel; write grades.csv and feedback.
 
-For each student and lesson (one sandbox each, ``--jobs`` at a time):
+``--jobs`` students at a time, each in one pre-warmed sandbox of their own
+(:class:`~course_utils.grading.sandbox.Zygote`) that forks a fresh process per lesson;
+for each lesson:
 
 1. The submission's JSON is read; an unreadable or missing notebook scores 0 for
    its exercises only.
@@ -16,14 +18,17 @@ For each student and lesson (one sandbox each, ``--jobs`` at a time):
 4. The points of an exercise are awarded, in this trusted process, only when
    the check cell ran without error AND every probe's answer matches the
    reference solution on the grader's inputs. A timeout or a dead sandbox
-   fails that exercise only: the sandbox is restarted for the next ones
-   (setup and the earlier answers are replayed).
+   fails that exercise only: a fresh process is forked for the next ones
+   (setup and the earlier answers are replayed); a dead sandbox is started again.
+5. Rules on *how* an answer is written (lesson 04 Ex1: no autograd) are also
+   checked on the answer's source here (:func:`probes.source_rule`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import io
 import json
 import os
@@ -316,6 +321,9 @@ def _one_exercise(run: _Run, ex: Exercise, label: str, source: str, probes: list
         return max(0.05, deadline - time.monotonic())
 
     try:
+        broken = probes_mod.source_rule(run.lesson.prefix, ex.name, source)
+        if broken:
+            return "failed", f"the grader's own test: {broken}"
         if run.box is None:
             run.start()
         reply = run.box.request(("exec", label, source), left())
@@ -448,12 +456,26 @@ def write_outputs(course: Path, results: dict[str, list[LessonResult]], assignme
                              + (f": {e.message}" if e.message else ""))
             lines.append("")
         (folder / "feedback.md").write_text("\n".join(lines))
+        for r in lessons:  # one page per lesson, where nbgrader's generate_feedback puts its own
+            (folder / f"{r.lesson}.html").write_text(_feedback_html(student, r))
     with open(course / "grades.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
     report = {s: [asdict(r) | {"score": r.score} for r in ls] for s, ls in results.items()}
     (course / "grading-report.json").write_text(json.dumps(report, indent=1))
+
+
+def _feedback_html(student: str, r: LessonResult) -> str:
+    esc = html.escape
+    total = sum(e.max_points for e in r.exercises)
+    rows = "".join(f"<tr><td>{esc(e.exercise)}</td><td>{e.points:g} / {e.max_points:g}</td>"
+                   f"<td>{esc(e.status)}</td><td><pre>{esc(e.message)}</pre></td></tr>" for e in r.exercises)
+    note = f"<p>{esc(r.note)}</p>" if r.note else ""
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{esc(r.lesson)}: feedback for "
+            f"{esc(student)}</title></head><body><h1>{esc(r.lesson)}: {r.score:g} / {total:g}</h1>"
+            f"<p>Student: {esc(student)}</p>{note}<table border='1'><tr><th>exercise</th><th>points</th>"
+            f"<th>result</th><th>what the grader found</th></tr>{rows}</table></body></html>\n")
 
 
 def update_gradebook(course: Path, results: dict[str, list[LessonResult]], assignment: str = "notebooks") -> str:
@@ -476,7 +498,9 @@ def update_gradebook(course: Path, results: dict[str, list[LessonResult]], assig
             try:
                 gb.find_submission(assignment, student)
             except MissingEntry:
-                gb.add_submission(assignment, student)
+                stamp_file = course / "submitted" / student / assignment / "timestamp.txt"
+                stamp = stamp_file.read_text().strip() if stamp_file.exists() else ""
+                gb.add_submission(assignment, student, **({"timestamp": stamp} if stamp else {}))
             for r in lessons:
                 for e in r.exercises:
                     try:

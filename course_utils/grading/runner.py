@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import resource
 import sys
+import time
 import traceback
 
 LIMITS = {  # (soft, hard); the grader may lower them through the environment
@@ -147,16 +148,17 @@ def zygote() -> None:
                 os.close(fd)
             ctrl.sendall(b"%d\n" % pid)
         elif command[0] == b"reap":
-            for _ in range(50):  # every process of this sandbox but this one (and bwrap, pid 1, root)
+            for _ in range(100):  # every process of this sandbox but this one (and bwrap, pid 1, root)
                 try:
                     os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                except ProcessLookupError:  # none left
+                    break
                 try:
                     while os.waitpid(-1, os.WNOHANG)[0] > 0:
                         pass
                 except ChildProcessError:
-                    break
+                    pass
+                time.sleep(0.01)
             ctrl.sendall(b"reaped\n")
         else:
             for fd in fds:

@@ -11,7 +11,12 @@ sets its own resource limits (address space, processes, file size, CPU
 seconds) before any learner code runs. There is no network device.
 
 Time limits are enforced here, outside the sandbox: a reply that does not come
-before its deadline kills the whole sandbox (its PID namespace dies with it).
+before its deadline kills the process (:class:`Sandbox`: the whole sandbox, its
+PID namespace dies with it; :class:`Child`: the lesson's process and everything
+else in the student's sandbox but its zygote).
+
+:class:`Zygote` is the fast form used by the grader: one sandbox per student
+that pays for importing torch once and forks a :class:`Child` per lesson.
 """
 
 from __future__ import annotations
