@@ -19,7 +19,15 @@ import math
 import torch
 
 from course_utils.tabular import Standardizer
-from course_utils.validation import check_float_features
+from course_utils.validation import (
+    check_binary_targets,
+    check_bool,
+    check_float_features,
+    check_int,
+    check_nonnegative,
+    check_positive_int,
+    check_seed,
+)
 
 __all__ = [
     "PolynomialFeatureMap",
@@ -32,9 +40,8 @@ __all__ = [
 
 
 def _check_degree(degree: object) -> int:
-    if isinstance(degree, bool) or not isinstance(degree, int) or degree < 1:
-        raise ValueError(f"degree must be an integer >= 1 (1 keeps the inputs as they are), got {degree!r}.")
-    return degree
+    return check_int(degree, "degree", minimum=1, kind="an integer >= 1 (1 keeps the inputs as they are)",
+                     hint="Use e.g. degree=3.")
 
 
 def _exponents(n_inputs: int, degree: int) -> list[tuple[int, ...]]:
@@ -56,8 +63,8 @@ def n_polynomial_features(n_inputs: int, degree: int) -> int:
     >>> n_polynomial_features(2, 1), n_polynomial_features(2, 2), n_polynomial_features(2, 3)
     (2, 5, 9)
     """
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
-        raise ValueError(f"n_inputs must be a positive integer (the number of input columns), got {n_inputs!r}.")
+    n_inputs = check_int(n_inputs, "n_inputs", minimum=1, kind="a positive integer (the number of input columns)",
+                         hint="For points in the plane it is 2.")
     return math.comb(n_inputs + _check_degree(degree), degree) - 1
 
 
@@ -93,7 +100,7 @@ def polynomial_features(X: torch.Tensor, degree: int) -> torch.Tensor:
     >>> polynomial_features(torch.tensor([[2.0, 3.0]]), 2)
     tensor([[2., 3., 4., 6., 9.]])
     """
-    X = check_float_features(X)
+    X = check_float_features(X, finite=True)
     degree = _check_degree(degree)
     columns = []
     for exps in _exponents(X.shape[1], degree):
@@ -124,12 +131,12 @@ class PolynomialFeatureMap:
 
     def __init__(self, degree: int, standardize: bool = True) -> None:
         self.degree = _check_degree(degree)
-        self.standardizer = Standardizer() if standardize else None
+        self.standardizer = Standardizer() if check_bool(standardize, "standardize") else None
         self.n_inputs: int | None = None
 
     def fit(self, X_train: torch.Tensor) -> "PolynomialFeatureMap":
         """Remember the number of inputs and fit the standardiser on the training split; return ``self``."""
-        X_train = check_float_features(X_train, name="X_train")
+        X_train = check_float_features(X_train, name="X_train", finite=True, non_empty=True)
         self.n_inputs = X_train.shape[1]
         if self.standardizer is not None:
             self.standardizer.fit(polynomial_features(X_train, self.degree))
@@ -150,7 +157,7 @@ class PolynomialFeatureMap:
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
         if self.n_inputs is None:
             raise RuntimeError("Fit the feature map first, on the training split: fmap.fit(X_train).")
-        X = check_float_features(X, n_features=self.n_inputs)
+        X = check_float_features(X, n_features=self.n_inputs, finite=True)
         features = polynomial_features(X, self.degree)
         return self.standardizer.transform(features) if self.standardizer is not None else features
 
@@ -184,6 +191,12 @@ def fit_polynomial_logistic(
     from course_utils.seeding import set_seed
     from course_utils.training import fit_lbfgs
 
+    X_train = check_float_features(X_train, name="X_train", finite=True, non_empty=True)
+    check_binary_targets(y_train, n_rows=X_train.shape[0], name="y_train")
+    degree = _check_degree(degree)
+    check_nonnegative(weight_decay, "weight_decay", hint="0 means no penalty; try e.g. 0.01.")  # as fit_lbfgs
+    check_seed(seed)
+    check_positive_int(max_iter, "max_iter")
     feature_map = PolynomialFeatureMap(degree).fit(X_train)
     set_seed(seed)
     model = LogisticRegression(feature_map.n_outputs)

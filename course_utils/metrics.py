@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import torch
 
-from course_utils.validation import check_int, check_tensor
+from course_utils.validation import (
+    check_binary_targets,
+    check_finite,
+    check_int,
+    check_nonnegative,
+    check_not_empty,
+    check_number,
+    check_one_per_row,
+    check_positive_int,
+    check_probabilities,
+    check_tensor,
+)
 
 
 def _as_labels(t: object, name: str) -> torch.Tensor:
@@ -81,38 +92,30 @@ def per_class_accuracy(cm: torch.Tensor) -> torch.Tensor:
 
 
 def _binary_inputs(y_true: object, y_score: object, score_name: str = "y_score") -> tuple[torch.Tensor, torch.Tensor]:
-    """0/1 labels and real scores as flat float64 CPU tensors of the same length."""
-    from course_utils.validation import check_binary_targets
-
-    y_score = check_tensor(y_score, score_name)
-    if y_score.ndim == 2 and y_score.shape[1] == 1:
-        y_score = y_score[:, 0]
-    if y_score.ndim != 1:
-        raise ValueError(
-            f"{score_name} must hold one score per example, shaped (n,) or (n, 1); got shape {tuple(y_score.shape)}. "
-            "For a binary model pass model.predict_proba(X) (or its logits), one column."
-        )
+    """0/1 labels and finite real scores as flat float64 CPU tensors of the same length (at least one)."""
+    y_score = check_one_per_row(y_score, score_name, "score",
+                                hint="For a binary model pass model.predict_proba(X) (or its logits), one column.")
     if not torch.is_floating_point(y_score):
         y_score = y_score.double()
-    if not bool(torch.isfinite(y_score).all()):
-        raise ValueError(f"{score_name} contains nan or inf; compute probabilities with torch.sigmoid(logits).")
+    check_finite(y_score, score_name, hint=(
+        "A nan or inf score has no place on the scale of thresholds, so every count and curve would be silently "
+        "wrong. Compute probabilities with torch.sigmoid(logits) from finite features, or drop those rows from "
+        "y_true and the scores alike."))
+    check_not_empty(y_score, score_name)
     y = check_binary_targets(y_true, n_rows=y_score.shape[0], name="y_true")[:, 0]
-    if y.numel() == 0:
-        raise ValueError("y_true is empty; pass at least one example.")
     return y.detach().double().cpu(), y_score.detach().double().cpu()
 
 
 def _check_threshold(threshold: object) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-        raise ValueError(f"threshold must be a number such as 0.5, got {threshold!r}.")
-    return float(threshold)
+    # +-inf are allowed: roc_curve's first threshold is inf (nothing predicted positive)
+    hint = "For a 0-d tensor use threshold.item()." if isinstance(threshold, torch.Tensor) else "e.g. threshold=0.5."
+    return check_number(threshold, "threshold", finite=False,
+                        kind="a number such as 0.5 (rows with a score >= threshold are predicted positive)", hint=hint)
 
 
 def _check_costs(cost_fn: object, cost_fp: object) -> tuple[float, float]:
-    for name, value in (("cost_fn", cost_fn), ("cost_fp", cost_fp)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-            raise ValueError(f"{name} must be a number >= 0 (the cost of one such error), got {value!r}.")
-    return float(cost_fn), float(cost_fp)
+    return tuple(check_nonnegative(value, name, hint=f"It is the cost of one such error, e.g. {name}=1.")
+                 for name, value in (("cost_fn", cost_fn), ("cost_fp", cost_fp)))  # type: ignore[return-value]
 
 
 def confusion_counts(y_true: torch.Tensor, y_score: torch.Tensor, threshold: float = 0.5) -> dict[str, int]:
@@ -142,7 +145,7 @@ def precision_recall_f1(y_true: torch.Tensor, y_pred: torch.Tensor) -> tuple[flo
     predicted positives, or no actual positives) is reported as 0.0, as
     scikit-learn does with ``zero_division=0``.
     """
-    y_pred = _as_labels(y_pred, "y_pred")
+    y_pred = check_not_empty(_as_labels(y_pred, "y_pred"), "y_pred")
     if not bool(((y_pred == 0) | (y_pred == 1)).all()):
         raise ValueError("y_pred must hold the predicted classes 0 and 1; threshold the scores first, e.g. (p >= 0.5).long().")
     c = confusion_counts(y_true, y_pred.double(), threshold=0.5)
@@ -190,6 +193,9 @@ def auc(x: torch.Tensor, y: torch.Tensor) -> float:
     """The area under a curve through the points ``(x, y)`` by the trapezoidal rule (``x`` monotonic)."""
     x = check_tensor(x, "x").double().flatten()
     y = check_tensor(y, "y").double().flatten()
+    for t, name in ((x, "x"), (y, "y")):
+        check_finite(t, name, hint="The area would be nan or inf; pass the finite points of a curve, e.g. the fpr and "
+                                   "tpr of roc_curve.")
     if x.numel() != y.numel() or x.numel() < 2:
         raise ValueError(f"x and y must hold the same number (at least 2) of points; got {x.numel()} and {y.numel()}.")
     dx = x[1:] - x[:-1]
@@ -236,8 +242,7 @@ def average_precision(y_true: torch.Tensor, y_score: torch.Tensor) -> float:
 def brier_score(y_true: torch.Tensor, y_prob: torch.Tensor) -> float:
     """The mean squared difference between predicted probabilities and the 0/1 outcomes (lower is better)."""
     y, p = _binary_inputs(y_true, y_prob, "y_prob")
-    if bool((p < 0).any()) or bool((p > 1).any()):
-        raise ValueError("y_prob must hold probabilities in [0, 1]; pass torch.sigmoid(logits), not the logits.")
+    check_probabilities(p, "y_prob")
     return float(torch.mean((p - y) ** 2))
 
 
@@ -254,10 +259,8 @@ def calibration_bins(
     import numpy as np
 
     y, p = _binary_inputs(y_true, y_prob, "y_prob")
-    if bool((p < 0).any()) or bool((p > 1).any()):
-        raise ValueError("y_prob must hold probabilities in [0, 1]; pass torch.sigmoid(logits), not the logits.")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer such as 10, got {n_bins!r}.")
+    check_probabilities(p, "y_prob")
+    n_bins = check_positive_int(n_bins, "n_bins", hint="Use e.g. n_bins=10.")
     edges = torch.from_numpy(np.linspace(0.0, 1.0, n_bins + 1))  # the same edges as scikit-learn
     bin_ids = torch.searchsorted(edges[1:-1].contiguous(), p, right=False)
     counts = torch.bincount(bin_ids, minlength=n_bins)
@@ -285,6 +288,9 @@ def cost_curve(
     thresholds = check_tensor(thresholds, "thresholds")
     if thresholds.ndim != 1 or thresholds.numel() == 0:
         raise ValueError(f"thresholds must be a non-empty 1-D tensor, e.g. torch.linspace(0.01, 0.99, 99); got shape {tuple(thresholds.shape)}.")
+    if torch.is_floating_point(thresholds) and bool(torch.isnan(thresholds).any()):
+        raise ValueError(f"thresholds contains {int(torch.isnan(thresholds).sum())} NaN value(s); no score is >= NaN, "
+                         "so those costs would be silently wrong. Use a grid such as torch.linspace(0.01, 0.99, 99).")
     predicted = p.reshape(1, -1) >= thresholds.double().reshape(-1, 1)  # (n_thresholds, n)
     fn = (~predicted & (y == 1)).sum(dim=1).double()
     fp = (predicted & (y == 0)).sum(dim=1).double()

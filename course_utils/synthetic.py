@@ -12,7 +12,7 @@ from typing import Sequence
 
 import torch
 
-from course_utils.validation import check_finite, check_int, check_number, check_seed, check_tensor
+from course_utils.validation import check_finite, check_int, check_number, check_same_rows, check_seed, check_tensor
 
 #: The default centres of class 0 and class 1 (2.5 apart, not symmetric about
 #: the origin, so the fitted bias is not zero).
@@ -131,18 +131,13 @@ def train_test_split(
 
 
 def _check_n_samples(n_samples: object) -> int:
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
-        raise ValueError(f"n_samples must be an integer >= 2 (one point per class at least), got {n_samples!r}.")
-    return n_samples
+    return check_int(n_samples, "n_samples", minimum=2, hint="One point per class at least, e.g. n_samples=300.")
 
 
 def _check_noise(noise: object) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0 or math.isinf(noise):
-        raise ValueError(
-            f"noise must be a finite number >= 0 (the standard deviation of the jitter added to each point), "
-            f"got {noise!r}. Try noise=0.2."
-        )
-    return float(noise)
+    return check_number(noise, "noise", minimum=0,
+                        kind="a finite number >= 0 (the standard deviation of the jitter added to each point)",
+                        hint="Try noise=0.2.")
 
 
 def _shuffled(X: torch.Tensor, labels: torch.Tensor, noise: float, generator: torch.Generator):
@@ -191,8 +186,8 @@ def make_circles(
     ``(n_samples, 1)``, both ``float32``; class 1 gets ``n_samples // 2`` points.
     """
     n_samples, noise, seed = _check_n_samples(n_samples), _check_noise(noise), _check_seed(seed)
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
-        raise ValueError(f"factor must be a number strictly between 0 and 1 (inner radius / outer radius), got {factor!r}.")
+    check_number(factor, "factor", minimum=0, maximum=1, strict=True,
+                 kind="a number strictly between 0 and 1 (inner radius / outer radius)", hint="Try factor=0.5.")
     generator = torch.Generator().manual_seed(seed)
     n_class1 = n_samples // 2
     labels = torch.cat([torch.zeros(n_samples - n_class1), torch.ones(n_class1)])
@@ -238,15 +233,9 @@ def train_val_test_split(
     """
     X = check_tensor(X, "X")
     y = check_tensor(y, "y")
-    if X.ndim == 0 or y.ndim == 0:
-        raise ValueError("X and y must hold one row per example; got a 0-d tensor (a single number).")
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"X has {X.shape[0]} rows but y has {y.shape[0]}; they must match one to one (one label per example)."
-        )
+    check_same_rows(X, y)
     for name, value in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-            raise ValueError(f"{name} must be a number strictly between 0 and 1 (e.g. 0.2), got {value!r}.")
+        check_number(value, name, minimum=0, maximum=1, strict=True, hint="Use e.g. 0.2.")
     if val_fraction + test_fraction >= 1:
         raise ValueError(
             f"val_fraction + test_fraction = {val_fraction + test_fraction:g} leaves nothing to train on; "

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 import torch
 
-from course_utils.validation import check_binary_targets, check_float_features, check_tensor
+from course_utils.validation import (
+    check_binary_targets,
+    check_float_features,
+    check_number,
+    check_same_rows,
+    check_seed,
+    check_tensor,
+)
 
 
 @dataclass(frozen=True)
@@ -60,16 +67,17 @@ def load_breast_cancer() -> BreastCancer:
     return BreastCancer(X=X, y=malignant, feature_names=tuple(str(name) for name in raw.feature_names))
 
 
+_FRACTIONS_RULE = "three positive numbers (train, validation, test) that sum to 1, e.g. (0.6, 0.2, 0.2)"
+
+
 def _check_fractions(fractions: object) -> tuple[float, float, float]:
-    ok = isinstance(fractions, (tuple, list)) and len(fractions) == 3 and all(
-        isinstance(f, (int, float)) and not isinstance(f, bool) and f > 0 for f in fractions
-    )
-    if not ok or abs(sum(fractions) - 1.0) > 1e-9:  # type: ignore[arg-type]
-        raise ValueError(
-            f"fractions must be three positive numbers (train, validation, test) that sum to 1, "
-            f"e.g. (0.6, 0.2, 0.2); got {fractions!r}."
-        )
-    return tuple(float(f) for f in fractions)  # type: ignore[return-value]
+    if not isinstance(fractions, (tuple, list)) or len(fractions) != 3:
+        raise ValueError(f"fractions must be {_FRACTIONS_RULE}; got {fractions!r}.")
+    values = tuple(check_number(f, f"fractions[{i}]", minimum=0, strict=True, kind="a positive number",
+                                hint=f"fractions must be {_FRACTIONS_RULE}.") for i, f in enumerate(fractions))
+    if abs(sum(fractions) - 1.0) > 1e-9:
+        raise ValueError(f"fractions must be {_FRACTIONS_RULE}; got {fractions!r}, which sum to {sum(fractions):g}.")
+    return values  # type: ignore[return-value]
 
 
 def stratified_split(
@@ -100,10 +108,10 @@ def stratified_split(
     X_train, X_val, X_test, y_train, y_val, y_test
     """
     X = check_tensor(X, "X")
-    y_col = check_binary_targets(y, n_rows=X.shape[0] if X.ndim else None, name="y")
+    check_same_rows(X, check_tensor(y, "y"))
+    y_col = check_binary_targets(y, n_rows=X.shape[0], name="y")
     fractions = _check_fractions(fractions)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f"seed must be an integer, e.g. 0; got {seed!r}.")
+    seed = check_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     parts: list[list[torch.Tensor]] = [[], [], []]
     labels = y_col[:, 0]
@@ -151,7 +159,7 @@ class Standardizer:
 
     def fit(self, X_train: torch.Tensor) -> "Standardizer":
         """Learn the mean and standard deviation of each column of ``X_train``; return ``self``."""
-        X_train = check_float_features(X_train, name="X_train")
+        X_train = check_float_features(X_train, name="X_train", finite=True)
         if X_train.shape[0] < 2:
             raise ValueError(f"X_train needs at least 2 rows to estimate a spread; got {X_train.shape[0]}.")
         self.mean = X_train.mean(dim=0, keepdim=True)
@@ -163,7 +171,7 @@ class Standardizer:
         """Return ``(X - mean) / std`` with the statistics from :meth:`fit`."""
         if self.mean is None or self.std is None:
             raise RuntimeError("This Standardizer is not fitted yet: call scaler.fit(X_train) first.")
-        X = check_float_features(X, n_features=self.mean.shape[1], name="X")
+        X = check_float_features(X, n_features=self.mean.shape[1], name="X", finite=True)
         return (X - self.mean) / self.std
 
     def fit_transform(self, X_train: torch.Tensor) -> torch.Tensor:
@@ -180,9 +188,11 @@ def subsample_positives(
     shuffled. Use it to see what a rare positive class does to a classifier.
     """
     X = check_tensor(X, "X")
-    y_col = check_binary_targets(y, n_rows=X.shape[0] if X.ndim else None, name="y")
-    if isinstance(positive_share, bool) or not isinstance(positive_share, (int, float)) or not 0 < positive_share < 1:
-        raise ValueError(f"positive_share must be a number strictly between 0 and 1, e.g. 0.05; got {positive_share!r}.")
+    check_same_rows(X, check_tensor(y, "y"))
+    y_col = check_binary_targets(y, n_rows=X.shape[0], name="y")
+    check_number(positive_share, "positive_share", minimum=0, maximum=1, strict=True,
+                 hint="It is the share of positives to keep, e.g. positive_share=0.05.")
+    seed = check_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     labels = y_col[:, 0]
     negatives = torch.nonzero(labels == 0).flatten()

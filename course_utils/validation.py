@@ -16,7 +16,8 @@ Settings:  :func:`check_int`, :func:`check_positive_int`, :func:`check_seed`,
 :func:`check_number`, :func:`check_positive`, :func:`check_nonnegative`,
 :func:`check_probability`, :func:`check_bool`, :func:`check_choice`, :func:`check_device`.
 Tensors:   :func:`check_tensor`, :func:`check_float_features`, :func:`check_finite`,
-:func:`check_not_empty`, :func:`check_binary_targets`, :func:`check_class_labels`.
+:func:`check_not_empty`, :func:`check_same_rows`, :func:`check_one_per_row`, :func:`check_probabilities`,
+:func:`check_binary_targets`, :func:`check_class_labels`.
 Models:    :func:`check_model`, :func:`check_matching_dtype`, :func:`check_returns_logits`.
 Training:  :func:`check_finite_training`.
 """
@@ -46,24 +47,28 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _int_kind(minimum: int | None, maximum: int | None) -> str:
+    if minimum == 1 and maximum is None:
+        return "a positive integer"
+    if minimum == 0 and maximum is None:
+        return "a non-negative integer"
+    if minimum is not None and maximum is not None:
+        return f"an integer from {minimum} to {maximum}"
+    if minimum is not None:
+        return f"an integer >= {minimum}"
+    if maximum is not None:
+        return f"an integer <= {maximum}"
+    return "an integer"
+
+
 def check_int(value: object, name: str, minimum: int | None = None, maximum: int | None = None,
-              hint: str = "") -> int:
+              hint: str = "", kind: str | None = None) -> int:
     """Check that ``value`` is a Python ``int`` in ``[minimum, maximum]``; raise ``ValueError`` otherwise.
 
     ``True``/``False`` and floats such as ``2.0`` are refused: a count is an integer.
+    ``kind`` names the rule in the message (default: from the bounds, e.g. ``"a positive integer"``).
     """
-    if minimum == 1 and maximum is None:
-        kind = "a positive integer"
-    elif minimum == 0 and maximum is None:
-        kind = "a non-negative integer"
-    elif minimum is not None and maximum is not None:
-        kind = f"an integer from {minimum} to {maximum}"
-    elif minimum is not None:
-        kind = f"an integer >= {minimum}"
-    elif maximum is not None:
-        kind = f"an integer <= {maximum}"
-    else:
-        kind = "an integer"
+    kind = kind or _int_kind(minimum, maximum)
     ok = _is_int(value) and (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
     if not ok:
         got = f"{value!r}" + ("" if _is_int(value) or value is None else f" (a {type(value).__name__})")
@@ -241,6 +246,40 @@ def check_not_empty(t: torch.Tensor, name: str = "X") -> torch.Tensor:
     if t.ndim == 0 or t.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {tuple(t.shape)}); pass at least one example.")
     return t
+
+
+def check_same_rows(a: torch.Tensor, b: torch.Tensor, name_a: str = "X", name_b: str = "y") -> None:
+    """Check that two tensors hold one row per example each, and the same number of rows."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"{name_a} and {name_b} must hold one row per example; got a 0-d tensor (a single number). "
+                         f"Pass tensors shaped (n, ...), e.g. {name_b}.reshape(-1, 1).")
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{name_a} has {a.shape[0]} rows but {name_b} has {b.shape[0]}; they must match one to one "
+            "(one label per example)."
+        )
+
+
+def check_one_per_row(t: object, name: str, what: str = "score", hint: str = "") -> torch.Tensor:
+    """Check a tensor of one value per example, shaped ``(n,)`` or ``(n, 1)``; return it flat, shaped ``(n,)``."""
+    t = check_tensor(t, name)
+    if t.ndim == 2 and t.shape[1] == 1:
+        t = t[:, 0]
+    if t.ndim != 1:
+        raise ValueError(f"{name} must hold one {what} per example, shaped (n,) or (n, 1); got shape "
+                         f"{tuple(t.shape)}.{' ' + hint if hint else ''}")
+    return t
+
+
+def check_probabilities(p: torch.Tensor, name: str = "y_prob") -> torch.Tensor:
+    """Check that every entry of a (finite) tensor is a probability in ``[0, 1]``: logits are refused."""
+    if p.numel() and (bool((p < 0).any()) or bool((p > 1).any())):
+        low, high = float(p.min()), float(p.max())
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1], but its values run from {low:.4g} to {high:.4g}: these look "
+            "like logits. Pass torch.sigmoid(logits) (or model.predict_proba(X)), not the logits."
+        )
+    return p
 
 
 def check_float_features(X: object, n_features: int | None = None, name: str = "X",

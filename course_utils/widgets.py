@@ -21,7 +21,16 @@ from course_utils.models import LogisticRegression
 from course_utils.plotting.binary import draw_line, plot_histories, plot_points_2d
 from course_utils.seeding import set_seed
 from course_utils.training import TrainingHistory, bce_for_parameters, fit_lbfgs, train_logistic_regression
-from course_utils.validation import check_binary_targets, check_float_features, check_positive, check_positive_int
+from course_utils.validation import (
+    check_binary_targets,
+    check_bool,
+    check_float_features,
+    check_int,
+    check_number,
+    check_positive,
+    check_positive_int,
+    check_seed,
+)
 
 
 def sigmoid_explorer(w: float = 1.0, b: float = 0.0, show: bool = True) -> widgets.VBox:
@@ -214,8 +223,8 @@ def curved_boundary_run(
     """
     from course_utils.features import fit_polynomial_logistic
 
-    X_train = check_float_features(X_train, 2, name="X_train")
-    X_val = check_float_features(X_val, 2, name="X_val")
+    X_train = check_float_features(X_train, 2, name="X_train", finite=True, non_empty=True)
+    X_val = check_float_features(X_val, 2, name="X_val", finite=True, non_empty=True)
     y_train = check_binary_targets(y_train, n_rows=X_train.shape[0], name="y_train")
     y_val = check_binary_targets(y_val, n_rows=X_val.shape[0], name="y_val")
     model, feature_map = fit_polynomial_logistic(X_train, y_train, degree, weight_decay=weight_decay, seed=seed)
@@ -258,14 +267,16 @@ def curved_boundary_explorer(
 
     from course_utils.plotting.binary import plot_decision_boundary
 
-    if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= 12:
-        raise ValueError(f"degree must be an int from 1 to 12 (the slider's range); got {degree!r}.")
-    exponent = 2 * math.log10(weight_decay) if isinstance(weight_decay, (int, float)) and weight_decay > 0 else None
+    check_int(degree, "degree", minimum=1, maximum=12, kind="an int from 1 to 12 (the slider's range)",
+              hint="Use e.g. degree=3.")
+    grid = "on the slider's grid 10 ** (k / 2), k = -12..0 (1e-6, 3.16e-6, 1e-5, ..., 1)"
+    fix = "Pick the nearest of those, e.g. 1e-3 or 10 ** -2.5."
+    check_number(weight_decay, "weight_decay", kind=f"a number {grid}", hint=fix)
+    exponent = 2 * math.log10(weight_decay) if weight_decay > 0 else None
     if exponent is None or not -12 - 1e-9 <= exponent <= 1e-9 or abs(exponent - round(exponent)) > 1e-6:
-        raise ValueError(
-            f"weight_decay must be on the slider's grid 10 ** (k / 2), k = -12..0 (1e-6, 3.16e-6, 1e-5, ..., 1); "
-            f"got {weight_decay!r}. Pick the nearest of those, e.g. 1e-3 or 10 ** -2.5."
-        )
+        raise ValueError(f"weight_decay must be {grid}; got {weight_decay!r}. {fix}")
+    check_seed(seed)
+    check_bool(show, "show")
     style = {"description_width": "initial"}
     degree_slider = widgets.IntSlider(value=degree, min=1, max=12, step=1, description="degree",
                                       style=style, continuous_update=False)

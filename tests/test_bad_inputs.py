@@ -17,10 +17,11 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from course_utils import devices, metrics, mnist, seeding, synthetic, training  # noqa: E402
+from course_utils import devices, features, metrics, mnist, seeding, synthetic, tabular, training  # noqa: E402
 from course_utils.data import DatasetNotFoundError, load_mnist  # noqa: E402
 from course_utils.models import LogisticRegression, SoftmaxRegression  # noqa: E402
 from course_utils.plotting import binary as pbinary  # noqa: E402
+from course_utils.plotting import decisions as pdecisions  # noqa: E402
 from course_utils.plotting import mnist as pmnist  # noqa: E402
 from course_utils.validation import TrainingDivergedError  # noqa: E402
 
@@ -74,6 +75,19 @@ def evaluate(model=None, X=None, y=None, **kwargs):
     X0, y0 = mnist_toy()
     return run(model if model is not None else SoftmaxRegression(), X0 if X is None else X, y0 if y is None else y,
                **kwargs)
+
+
+#: Lesson 06's small case: labels and probabilities of four patients; twenty labels for the splits.
+Y6, P6 = torch.tensor([1.0, 0.0, 1.0, 0.0]), torch.tensor([0.9, 0.6, 0.2, 0.1])
+Y20 = torch.tensor([0.0, 1.0] * 10)
+
+
+def curved_explorer(**kwargs):
+    from course_utils.widgets import curved_boundary_explorer
+
+    X, y = blobs()
+    args = {"degree": 2, "weight_decay": 1e-3, "show": False, **kwargs}
+    return curved_boundary_explorer(X[:30], y[:30], X[30:], y[30:], **args)
 
 
 SIGMOID_MODEL = lambda: nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())  # noqa: E731  lesson 02's kind of model
@@ -197,6 +211,93 @@ CASES = [
     ("plot_class_counts-negative", lambda: pmnist.plot_class_counts(torch.tensor([0, -1, 2])), ValueError, r"labels must be class indices 0..9.*-1"),
     ("plot_digit_grid-n-0", lambda: pmnist.plot_digit_grid(torch.zeros(4, 28, 28), torch.zeros(4), n=0), ValueError, r"n must be a positive integer"),
     ("most_confident_mistakes-k-0", lambda: pmnist.most_confident_mistakes(torch.full((3, 10), 0.1), torch.zeros(3), k=0), ValueError, r"k must be a positive integer"),
+    # ----------------------------------------------------------------- lesson 05: feature maps
+    ("polynomial_features-degree-0", lambda: features.polynomial_features(torch.zeros(3, 2), 0), ValueError, r"degree must be an integer >= 1.*got 0.*degree=3"),
+    ("polynomial_features-degree-float", lambda: features.polynomial_features(torch.zeros(3, 2), 2.0), ValueError, r"degree must be an integer >= 1.*without a decimal point, e.g. degree=2"),
+    ("polynomial_features-degree-bool", lambda: features.polynomial_features(torch.zeros(3, 2), True), ValueError, r"degree must be an integer >= 1 .*got True \(a bool\)"),
+    ("polynomial_features-nan", lambda: features.polynomial_features(with_value(blobs()[0], NAN), 2), ValueError, r"X contains 1 NaN.*row 3"),
+    ("polynomial_features-int64", lambda: features.polynomial_features(torch.zeros(3, 2, dtype=torch.long), 2), TypeError, r"dtype torch.int64.*X.float\(\)"),
+    ("polynomial_features-list", lambda: features.polynomial_features([[1.0, 2.0]], 2), TypeError, r"X must be a torch.Tensor.*torch.as_tensor"),
+    ("n_polynomial_features-n_inputs-0", lambda: features.n_polynomial_features(0, 2), ValueError, r"n_inputs must be a positive integer \(the number of input columns\), got 0"),
+    ("PolynomialFeatureMap-standardize-string", lambda: features.PolynomialFeatureMap(3, standardize="yes"), ValueError, r"standardize must be True or False, got 'yes'"),
+    ("PolynomialFeatureMap-fit-empty", lambda: features.PolynomialFeatureMap(2).fit(torch.zeros(0, 2)), ValueError, r"X_train is empty.*at least one example"),
+    ("PolynomialFeatureMap-fit-inf", lambda: features.PolynomialFeatureMap(2).fit(with_value(blobs()[0], INF)), ValueError, r"X_train contains 0 NaN and 1 infinite"),
+    ("PolynomialFeatureMap-call-unfitted", lambda: features.PolynomialFeatureMap(2)(torch.zeros(3, 2)), RuntimeError, r"Fit the feature map first.*fmap.fit\(X_train\)"),
+    ("PolynomialFeatureMap-call-3-features", lambda: features.PolynomialFeatureMap(2).fit(blobs()[0])(torch.zeros(3, 3)), ValueError, r"3 feature\(s\).*expects 2"),
+    ("PolynomialFeatureMap-call-nan", lambda: features.PolynomialFeatureMap(2).fit(blobs()[0])(with_value(blobs()[0], NAN)), ValueError, r"X contains 1 NaN"),
+    ("fit_polynomial_logistic-labels-2", lambda: features.fit_polynomial_logistic(blobs()[0], 2 * blobs()[1], 2), ValueError, r"y_train must contain only the labels 0 and 1"),
+    ("fit_polynomial_logistic-weight_decay-negative", lambda: features.fit_polynomial_logistic(*blobs(), 2, weight_decay=-1.0), ValueError, r"weight_decay must be a number >= 0.*no penalty"),
+    ("fit_polynomial_logistic-seed-negative", lambda: features.fit_polynomial_logistic(*blobs(), 2, seed=-1), ValueError, r"seed must be a non-negative integer, got -1"),
+    ("fit_polynomial_logistic-max_iter-0", lambda: features.fit_polynomial_logistic(*blobs(), 2, max_iter=0), ValueError, r"max_iter must be a positive integer, got 0"),
+    # ----------------------------------------------------------------- lesson 05: data a line cannot separate
+    ("make_moons-n_samples-1", lambda: synthetic.make_moons(n_samples=1), ValueError, r"n_samples must be an integer >= 2, got 1.*One point per class"),
+    ("make_moons-noise-nan", lambda: synthetic.make_moons(noise=NAN), ValueError, r"noise must be a finite number >= 0.*got nan.*noise=0.2"),
+    ("make_moons-noise-string", lambda: synthetic.make_moons(noise="0.2"), ValueError, r"noise must be a finite number >= 0.*got '0.2' \(a str\)"),
+    ("make_circles-factor-1", lambda: synthetic.make_circles(factor=1), ValueError, r"factor must be a number strictly between 0 and 1 \(inner radius / outer radius\), got 1"),
+    ("make_circles-factor-nan", lambda: synthetic.make_circles(factor=NAN), ValueError, r"factor must be .* got nan; it must be a finite number"),
+    ("make_xor-seed-float", lambda: synthetic.make_xor(seed=0.5), ValueError, r"seed must be a non-negative integer, got 0.5"),
+    ("make_xor-n_samples-float", lambda: synthetic.make_xor(n_samples=100.0), ValueError, r"n_samples must be an integer >= 2.*without a decimal point, e.g. n_samples=100"),
+    ("train_val_test_split-val-nan", lambda: synthetic.train_val_test_split(*blobs(), val_fraction=NAN), ValueError, r"val_fraction must be a number strictly between 0 and 1.*finite"),
+    ("train_val_test_split-sum-1", lambda: synthetic.train_val_test_split(*blobs(), val_fraction=0.6, test_fraction=0.4), ValueError, r"leaves nothing to train on.*below 1"),
+    ("train_val_test_split-rows", lambda: synthetic.train_val_test_split(torch.zeros(5, 2), torch.zeros(4)), ValueError, r"X has 5 rows but y has 4; they must match one to one"),
+    ("train_val_test_split-0d", lambda: synthetic.train_val_test_split(torch.tensor(1.0), torch.tensor(1.0)), ValueError, r"one row per example; got a 0-d tensor"),
+    ("curved_boundary_explorer-degree-13", lambda: curved_explorer(degree=13), ValueError, r"degree must be an int from 1 to 12 \(the slider's range\), got 13"),
+    ("curved_boundary_explorer-weight_decay-string", lambda: curved_explorer(weight_decay="1e-3"), ValueError, r"weight_decay must be a number on the slider's grid.*got '1e-3' \(a str\)"),
+    ("curved_boundary_explorer-weight_decay-off-grid", lambda: curved_explorer(weight_decay=3e-3), ValueError, r"slider's grid.*got 0.003.*nearest"),
+    ("curved_boundary_explorer-show-string", lambda: curved_explorer(show="no"), ValueError, r"show must be True or False"),
+    ("curved_boundary_run-nan-X_val", lambda: __import__("course_utils.widgets", fromlist=["x"]).curved_boundary_run(*blobs(), with_value(blobs()[0], NAN), blobs()[1], 2, 1e-3), ValueError, r"X_val contains 1 NaN"),
+    # ----------------------------------------------------------------- lesson 06: binary metrics
+    ("confusion_counts-labels-2", lambda: metrics.confusion_counts(torch.tensor([0, 2]), torch.tensor([0.1, 0.2])), ValueError, r"y_true must contain only the labels 0 and 1.*Map your classes"),
+    ("confusion_counts-threshold-nan", lambda: metrics.confusion_counts(Y6, P6, threshold=NAN), ValueError, r"threshold must be a number such as 0.5.*got nan"),
+    ("confusion_counts-threshold-tensor", lambda: metrics.confusion_counts(Y6, P6, threshold=torch.tensor(0.5)), ValueError, r"threshold must be a number.*threshold.item\(\)"),
+    ("confusion_counts-empty", lambda: metrics.confusion_counts(torch.zeros(0), torch.zeros(0)), ValueError, r"y_score is empty.*at least one example"),
+    ("confusion_counts-2-columns", lambda: metrics.confusion_counts(Y6, torch.rand(4, 2)), ValueError, r"y_score must hold one score per example.*\(4, 2\).*predict_proba"),
+    ("precision_recall_f1-probabilities", lambda: metrics.precision_recall_f1(Y6, P6), ValueError, r"non-integer.*not probabilities"),
+    ("precision_recall_f1-class-2", lambda: metrics.precision_recall_f1(Y6, torch.tensor([0, 1, 2, 1])), ValueError, r"y_pred must hold the predicted classes 0 and 1.*threshold the scores"),
+    ("precision_recall_f1-empty", lambda: metrics.precision_recall_f1(torch.zeros(0), torch.zeros(0)), ValueError, r"y_pred is empty"),
+    ("roc_auc-nan-score", lambda: metrics.roc_auc(Y6, P6.index_fill(0, torch.tensor([1]), NAN)), ValueError, r"y_score contains 1 NaN.*index \(1,\).*silently wrong.*torch.sigmoid"),
+    ("roc_auc-one-class", lambda: metrics.roc_auc(torch.ones(4), P6), ValueError, r"needs both classes.*only class 1.*stratified"),
+    ("roc_curve-nan-label", lambda: metrics.roc_curve(torch.tensor([0.0, NAN, 1.0, 0.0]), P6), ValueError, r"y_true must contain only the labels 0 and 1"),
+    ("roc_curve-lengths", lambda: metrics.roc_curve(torch.tensor([0, 1, 1]), P6), ValueError, r"y_true has 3 labels but X has 4 rows"),
+    ("auc-nan", lambda: metrics.auc(torch.tensor([0.0, NAN, 1.0]), torch.tensor([0.0, 0.5, 1.0])), ValueError, r"x contains 1 NaN.*area would be nan"),
+    ("auc-not-monotonic", lambda: metrics.auc(torch.tensor([0.0, 1.0, 0.5]), torch.tensor([0.0, 0.5, 1.0])), ValueError, r"increasing or decreasing.*sort the points"),
+    ("average_precision-no-positives", lambda: metrics.average_precision(torch.zeros(4), P6), ValueError, r"no positives.*recall is undefined"),
+    ("average_precision-inf-score", lambda: metrics.average_precision(Y6, P6.index_fill(0, torch.tensor([2]), INF)), ValueError, r"y_score contains 0 NaN and 1 infinite"),
+    ("brier_score-nan-prob", lambda: metrics.brier_score(Y6, P6.index_fill(0, torch.tensor([0]), NAN)), ValueError, r"y_prob contains 1 NaN"),
+    ("brier_score-logits", lambda: metrics.brier_score(Y6, torch.tensor([-2.0, 0.5, 3.0, 0.1])), ValueError, r"y_prob must hold probabilities in \[0, 1\].*from -2 to 3.*torch.sigmoid\(logits\)"),
+    ("calibration_bins-n_bins-0", lambda: metrics.calibration_bins(Y6, P6, 0), ValueError, r"n_bins must be a positive integer, got 0.*n_bins=10"),
+    ("calibration_bins-n_bins-float", lambda: metrics.calibration_bins(Y6, P6, 10.0), ValueError, r"n_bins must be a positive integer.*without a decimal point"),
+    ("calibration_bins-logits", lambda: metrics.calibration_bins(Y6, 5 * P6), ValueError, r"y_prob must hold probabilities in \[0, 1\].*logits"),
+    ("expected_cost-cost_fn-negative", lambda: metrics.expected_cost(Y6, P6, 0.5, cost_fn=-1, cost_fp=1), ValueError, r"cost_fn must be a number >= 0, got -1.*cost of one such error"),
+    ("expected_cost-cost_fp-inf", lambda: metrics.expected_cost(Y6, P6, 0.5, cost_fn=10, cost_fp=INF), ValueError, r"cost_fp must be a number >= 0, got inf; it must be a finite number"),
+    ("cost_curve-nan-threshold", lambda: metrics.cost_curve(Y6, P6, torch.tensor([0.1, NAN]), 10, 1), ValueError, r"thresholds contains 1 NaN.*silently wrong.*linspace"),
+    ("cost_curve-2d-thresholds", lambda: metrics.cost_curve(Y6, P6, torch.zeros(2, 2), 10, 1), ValueError, r"thresholds must be a non-empty 1-D tensor.*linspace"),
+    # ----------------------------------------------------------------- lesson 06: the data and its split
+    ("stratified_split-fraction-negative", lambda: tabular.stratified_split(torch.randn(20, 2), Y20, (1.2, -0.1, -0.1)), ValueError, r"fractions\[1\] must be a positive number, got -0.1.*sum to 1"),
+    ("stratified_split-fractions-two", lambda: tabular.stratified_split(torch.randn(20, 2), Y20, (0.5, 0.5)), ValueError, r"fractions must be three positive numbers.*sum to 1.*\(0.6, 0.2, 0.2\)"),
+    ("stratified_split-fractions-sum", lambda: tabular.stratified_split(torch.randn(20, 2), Y20, (0.6, 0.3, 0.3)), ValueError, r"which sum to 1.2"),
+    ("stratified_split-seed-negative", lambda: tabular.stratified_split(torch.randn(20, 2), Y20, seed=-1), ValueError, r"seed must be a non-negative integer, got -1"),
+    ("stratified_split-labels-2", lambda: tabular.stratified_split(torch.randn(20, 2), 2 * Y20), ValueError, r"y must contain only the labels 0 and 1"),
+    ("stratified_split-rows", lambda: tabular.stratified_split(torch.randn(19, 2), Y20), ValueError, r"X has 19 rows but y has 20"),
+    ("stratified_split-one-class", lambda: tabular.stratified_split(torch.randn(10, 2), torch.zeros(10)), ValueError, r"class 1 has 0 example\(s\).*at least 3 per class"),
+    ("Standardizer-fit-nan", lambda: tabular.Standardizer().fit(with_value(blobs()[0], NAN)), ValueError, r"X_train contains 1 NaN.*row 3"),
+    ("Standardizer-fit-one-row", lambda: tabular.Standardizer().fit(torch.zeros(1, 2)), ValueError, r"X_train needs at least 2 rows"),
+    ("Standardizer-fit-int", lambda: tabular.Standardizer().fit(torch.zeros(3, 2, dtype=torch.long)), TypeError, r"X_train has dtype torch.int64.*X_train.float\(\)"),
+    ("Standardizer-transform-unfitted", lambda: tabular.Standardizer().transform(torch.zeros(3, 2)), RuntimeError, r"not fitted yet.*fit\(X_train\)"),
+    ("Standardizer-transform-inf", lambda: tabular.Standardizer().fit(blobs()[0]).transform(with_value(blobs()[0], INF)), ValueError, r"X contains 0 NaN and 1 infinite"),
+    ("subsample_positives-share-1", lambda: tabular.subsample_positives(torch.randn(20, 2), Y20, positive_share=1.0), ValueError, r"positive_share must be a number strictly between 0 and 1, got 1.0.*positive_share=0.05"),
+    ("subsample_positives-seed-string", lambda: tabular.subsample_positives(torch.randn(20, 2), Y20, seed="0"), ValueError, r"seed must be a non-negative integer, got '0'"),
+    # ----------------------------------------------------------------- lesson 06: figures
+    ("plot_roc-not-a-dict", lambda: pdecisions.plot_roc((Y6, P6)), ValueError, r"dict \{label: \(y_true, probabilities\)\}.*got tuple"),
+    ("plot_roc-nan-score", lambda: pdecisions.plot_roc({"val": (Y6, P6.index_fill(0, torch.tensor([1]), NAN))}), ValueError, r"y_score contains 1 NaN"),
+    ("plot_precision_recall-not-a-pair", lambda: pdecisions.plot_precision_recall({"val": Y6}), ValueError, r"curves\['val'\] must be a pair"),
+    ("plot_reliability-n_bins-0", lambda: pdecisions.plot_reliability({"val": (Y6, P6)}, n_bins=0), ValueError, r"n_bins must be a positive integer"),
+    ("plot_reliability-logits", lambda: pdecisions.plot_reliability({"val": (Y6, 5 * P6)}), ValueError, r"probabilities in \[0, 1\].*logits"),
+    ("plot_binary_confusion-class_names-string", lambda: pdecisions.plot_binary_confusion(Y6, P6, class_names="ab"), ValueError, r"class_names must name the two classes.*two strings"),
+    ("plot_binary_confusion-ax-figure", lambda: pdecisions.plot_binary_confusion(Y6, P6, ax=plt.figure()), TypeError, r"ax must be a matplotlib Axes.*plt.subplots\(\)"),
+    ("plot_cost_curve-lengths", lambda: pdecisions.plot_cost_curve(torch.linspace(0, 1, 5), {"a": torch.zeros(3)}), ValueError, r"costs\['a'\] has 3 values but there are 5 thresholds.*same thresholds"),
+    ("plot_cost_curve-nan-threshold", lambda: pdecisions.plot_cost_curve(torch.tensor([0.1, NAN]), {"a": torch.zeros(2)}), ValueError, r"thresholds contains 1 NaN.*finite grid"),
+    ("plot_cost_curve-chosen-string", lambda: pdecisions.plot_cost_curve(torch.linspace(0, 1, 5), {"a": torch.zeros(5)}, chosen={"best": "0.3"}), ValueError, r"chosen\['best'\] must be a finite threshold, got '0.3'"),
 ]
 
 

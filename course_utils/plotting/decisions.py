@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 
 from course_utils.metrics import calibration_bins, confusion_counts, precision_recall_curve, roc_curve
 from course_utils.plotting.style import COLORS, PALETTE, new_axes
-from course_utils.validation import check_tensor
+from course_utils.validation import check_finite, check_number, check_one_per_row, check_positive_int, check_tensor
 
 _Curves = Mapping[str, tuple[torch.Tensor, torch.Tensor]]
 
@@ -32,6 +32,17 @@ def _check_curves(curves: object, what: str) -> _Curves:
     return curves
 
 
+def _check_title(title: object, optional: bool = False) -> None:
+    if not (isinstance(title, str) or (optional and title is None)):
+        raise ValueError(f"title must be a string{' or None' if optional else ''}, got {type(title).__name__}.")
+
+
+def _check_axes(ax: object) -> None:
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes (e.g. from fig, ax = plt.subplots()) or None for a new "
+                        f"figure; got {type(ax).__name__}.")
+
+
 def plot_binary_confusion(
     y_true: torch.Tensor,
     y_prob: torch.Tensor,
@@ -45,8 +56,12 @@ def plot_binary_confusion(
     Each cell shows its count and what it is (TN, FP, FN, TP).
     """
     c = confusion_counts(y_true, y_prob, threshold)
-    if len(class_names) != 2:
-        raise ValueError(f"class_names must name the two classes (negative, positive); got {class_names!r}.")
+    if not isinstance(class_names, (tuple, list)) or len(class_names) != 2 or not all(
+            isinstance(n, str) for n in class_names):
+        raise ValueError(f"class_names must name the two classes (negative, positive) as two strings, e.g. "
+                         f"('benign', 'malignant'); got {class_names!r}.")
+    _check_title(title, optional=True)
+    _check_axes(ax)
     counts = np.array([[c["tn"], c["fp"]], [c["fn"], c["tp"]]])
     names = np.array([["TN", "FP"], ["FN", "TP"]])
     ax = new_axes(ax, figsize=(4.2, 3.8))
@@ -71,6 +86,8 @@ def plot_roc(curves: _Curves, ax: Axes | None = None, title: str = "ROC curve") 
     from course_utils.metrics import auc
 
     curves = _check_curves(curves, "ROC curves")
+    _check_title(title)
+    _check_axes(ax)
     ax = new_axes(ax, figsize=(4.6, 4.2))
     for color, (label, (y, p)) in zip(PALETTE, curves.items()):
         fpr, tpr, _ = roc_curve(y, p)
@@ -91,6 +108,8 @@ def plot_precision_recall(curves: _Curves, ax: Axes | None = None, title: str = 
     from course_utils.metrics import average_precision
 
     curves = _check_curves(curves, "precision-recall curves")
+    _check_title(title)
+    _check_axes(ax)
     ax = new_axes(ax, figsize=(4.6, 4.2))
     for color, (label, (y, p)) in zip(PALETTE, curves.items()):
         precision, recall, _ = precision_recall_curve(y, p)
@@ -117,6 +136,9 @@ def plot_reliability(
     from course_utils.metrics import brier_score
 
     curves = _check_curves(curves, "reliability curves")
+    n_bins = check_positive_int(n_bins, "n_bins", hint="Use e.g. n_bins=10.")
+    _check_title(title)
+    _check_axes(ax)
     ax = new_axes(ax, figsize=(4.6, 4.2))
     ax.plot([0, 1], [0, 1], ls="--", color=COLORS["black"], lw=1, alpha=0.6, label="perfectly calibrated")
     for color, (label, (y, p)) in zip(PALETTE, curves.items()):
@@ -140,14 +162,31 @@ def plot_cost_curve(
     title: str = "Expected cost per patient vs threshold",
 ) -> Axes:
     """Expected cost against the threshold, one line per ``{label: costs}``; ``chosen`` marks thresholds as vertical lines."""
-    thresholds = check_tensor(thresholds, "thresholds")
+    thresholds = check_one_per_row(thresholds, "thresholds", "threshold",
+                                   hint="Use a 1-D grid such as torch.linspace(0.01, 0.99, 99).")
+    check_finite(thresholds, "thresholds", hint="Use a finite grid such as torch.linspace(0.01, 0.99, 99).")
     if not isinstance(costs, Mapping) or not costs:
-        raise ValueError("costs must be a dict {label: costs}, each a tensor with one cost per threshold.")
-    ax = new_axes(ax, figsize=(6.0, 3.8))
-    for color, (label, cost) in zip(PALETTE, costs.items()):
+        raise ValueError("costs must be a dict {label: costs}, each a tensor with one cost per threshold, e.g. "
+                         "{'validation': cost_curve(y_val, p_val, thresholds, cost_fn, cost_fp)}.")
+    checked = {}
+    for label, cost in costs.items():
         cost = check_tensor(cost, f"costs[{label!r}]")
         if cost.numel() != thresholds.numel():
-            raise ValueError(f"costs[{label!r}] has {cost.numel()} values but there are {thresholds.numel()} thresholds.")
+            raise ValueError(f"costs[{label!r}] has {cost.numel()} values but there are {thresholds.numel()} thresholds; "
+                             "compute it with cost_curve(y_true, y_prob, thresholds, ...) on the same thresholds.")
+        checked[label] = check_finite(cost, f"costs[{label!r}]", hint="Costs come from cost_curve and are finite; "
+                                                                        "check cost_fn and cost_fp.")
+    if chosen is not None and not isinstance(chosen, Mapping):
+        raise ValueError(f"chosen must be a dict {{label: threshold}}, e.g. {{'chosen threshold': 0.3}}; "
+                         f"got {type(chosen).__name__}.")
+    for label, t in (chosen or {}).items():
+        one = (isinstance(t, torch.Tensor) and t.numel() == 1) or isinstance(t, np.generic)
+        check_number(t.item() if one else t, f"chosen[{label!r}]",
+                     kind="a finite threshold", hint="Pass a number, e.g. threshold.item() for a tensor.")
+    _check_title(title)
+    _check_axes(ax)
+    ax = new_axes(ax, figsize=(6.0, 3.8))
+    for color, (label, cost) in zip(PALETTE, checked.items()):
         ax.plot(thresholds.numpy(), cost.numpy(), color=color, lw=2, label=label)
     for color, (label, t) in zip(PALETTE[len(costs):] + PALETTE, (chosen or {}).items()):
         ax.axvline(float(t), color=color, ls="--", lw=1.2, label=f"{label}: {float(t):.2f}")
