@@ -174,7 +174,9 @@ def graded(tmp_path_factory):
             continue
         text = make if isinstance(make, str) else json.dumps(make(course))
         (folder / f"{LESSON}.ipynb").write_text(text)
-    watched = [course / "notebooks", course / "submitted", course / "gradebook.db", ROOT / "course_utils"]
+    # course_utils is watched by its one file the vandal writes to (colleagues may edit others meanwhile)
+    watched = [course / "notebooks", course / "submitted", course / "gradebook.db",
+               ROOT / "course_utils" / "checks" / "__init__.py"]
     before = _digest(watched)
     results = grade.grade_class(course / "notebooks", course / "submitted", jobs=2,
                                 limits={"exercise": 8.0, "setup": 30.0}, log=lambda *a: None)
@@ -194,6 +196,7 @@ def test_exact_score(graded, student):
 def test_nothing_changed(graded):
     _, _, before, after = graded
     assert after == before
+    assert not any("BACKDOOR" in p.read_text() for p in (ROOT / "course_utils").rglob("*.py"))
 
 
 def test_failures_are_named(graded):

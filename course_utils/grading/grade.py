@@ -195,14 +195,14 @@ def _failure(reply: tuple) -> str:
 class StudentSandbox:
     """The pre-warmed sandbox (:class:`Zygote`) of one student, started again if it died."""
 
-    def __init__(self, slot: int, data_dir: str | None) -> None:
-        self.slot, self.data_dir = slot, data_dir
+    def __init__(self, slot: int, data_dir: str | None, lessons: list[str] | None = None) -> None:
+        self.slot, self.data_dir, self.lessons = slot, data_dir, lessons
         self.zygote: Zygote | None = None
 
     def child(self):
         if self.zygote is None or not self.zygote.alive:
             self.close()
-            self.zygote = Zygote(self.slot, self.data_dir)
+            self.zygote = Zygote(self.slot, self.data_dir, lessons=self.lessons)
         return self.zygote.child()
 
     def close(self) -> None:
@@ -253,7 +253,7 @@ def grade_lesson(student: str, lesson: Lesson, path: Path, slot: int = 0, data_d
                                                    f"no answer cell {ex.answer_id} (grade_id or cell id) found"))
     if pending:
         own = sandbox is None
-        sandbox = sandbox or StudentSandbox(slot, data_dir)
+        sandbox = sandbox or StudentSandbox(slot, data_dir, [lesson.prefix])
         try:
             _grade_exercises(result, lesson, answers, pending, sandbox, limits)
         finally:
@@ -394,7 +394,8 @@ def grade_class(source_dir: Path, submitted: Path, assignment: str = "notebooks"
     def work(student):
         with slot_lock:
             slot = slots.pop()
-        sandbox = StudentSandbox(slot, data_dir)  # one pre-warmed sandbox per student, a fork per lesson
+        # one pre-warmed sandbox per student, a fork per lesson
+        sandbox = StudentSandbox(slot, data_dir, [lesson.prefix for lesson in lessons])
         out = []
         try:
             for lesson in lessons:

@@ -101,7 +101,7 @@ def command(scratch: Path, uid: int, data_dir: str | None = None, entry: str = "
            "PYTHONPATH": str(package.parent)}
     if data_dir:
         env["COURSE_DATA_DIR"] = str(Path(data_dir).resolve())
-    for key in ("GRADER_AS_BYTES", "GRADER_NPROC", "GRADER_FSIZE_BYTES", "GRADER_CPU_S"):
+    for key in ("GRADER_AS_BYTES", "GRADER_NPROC", "GRADER_FSIZE_BYTES", "GRADER_CPU_S", "GRADER_LESSONS"):
         if key in os.environ:
             env[key] = os.environ[key]
     args += ["--clearenv", *[x for k, v in env.items() for x in ("--setenv", k, v)], "--chdir", str(scratch)]
@@ -210,13 +210,19 @@ class Zygote:
     later lessons of the same submission (and the zygote kills every process a lesson left behind).
     """
 
-    def __init__(self, slot: int = 0, data_dir: str | None = None, start_timeout: float = 90.0) -> None:
+    def __init__(self, slot: int = 0, data_dir: str | None = None, start_timeout: float = 90.0,
+                 lessons: list[str] | None = None) -> None:
+        """``lessons``: the two-digit prefixes to be graded (what to import and read beforehand); default all."""
         self.uid = BASE_UID + slot
         self.scratch = Path(tempfile.mkdtemp(prefix=f"grading-{slot}-"))
         os.chown(self.scratch, self.uid, self.uid)
         os.chmod(self.scratch, 0o700)
         self.ctrl, theirs = socket.socketpair()
-        self.proc = subprocess.Popen(command(self.scratch, self.uid, data_dir, entry="zygote"), stdin=theirs,
+        cmd = command(self.scratch, self.uid, data_dir, entry="zygote")
+        if lessons is not None:
+            at = cmd.index("--clearenv") + 1
+            cmd[at:at] = ["--setenv", "GRADER_LESSONS", ",".join(lessons)]
+        self.proc = subprocess.Popen(cmd, stdin=theirs,
                                      stdout=theirs, stderr=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self.children = 0
