@@ -325,8 +325,11 @@ def _lesson_cases() -> dict:
         "cheats": ({**full, "01": _lesson_nb(s01, {"ex1": REBIND}), "04": _lesson_nb(s04, {"ex1": AUTOGRAD_AND_REBIND}),
                     "06": _lesson_nb(s06, {"ex1": FAKE_PR_AND_PATCH})},
                    {**FULL_POINTS, "01": 3, "04": 3, "06": 3}),
-        "os-exit-03-ex1": ({**full, "03": _lesson_nb(s03, {"ex1": "import os\nos._exit(0)\n" + _answer(s03, "ex1")})},
-                           {**FULL_POINTS, "03": 3}),
+        # the sandbox's own first process killed: a new sandbox for the rest of lesson 05 and after
+        "os-exit-03-kill-sandbox-05": (
+            {**full, "03": _lesson_nb(s03, {"ex1": "import os\nos._exit(0)\n" + _answer(s03, "ex1")}),
+             "05": _lesson_nb(s05, {"ex1": "import os\nos.kill(os.getppid(), 9)\n" + _answer(s05, "ex1")})},
+            {**FULL_POINTS, "03": 3, "05": 3}),
     }
 
 
