@@ -135,7 +135,7 @@ def expected_student_source(source: str) -> str:
 def with_answer(nb, cell_id: str, body: str):
     """A copy of ``nb`` where the solution region of cell ``cell_id`` is replaced by ``body``."""
     nb = nbformat.from_dict(nb)
-    cell = next(c for c in nb.cells if c.get("id") == cell_id)
+    cell = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == cell_id)
     match = re.search(r"^( *)### BEGIN SOLUTION\n.*?^ *### END SOLUTION$", cell.source, flags=re.M | re.S)
     assert match, f"no solution region in cell {cell_id}"
     indent = match.group(1)

@@ -155,7 +155,7 @@ def test_home_page_lists_every_lesson_with_thumbnail_and_time(built):
     assert "instructors.html" in sidebar, "the sidebar has no link to the instructor guide"
     assert (out / "search.html").is_file() and (out / "searchindex.js").is_file()
     guide = _soup(out / "instructors.html").get_text(" ", strip=True)
-    assert "Instructor guide" in guide and "nbgrader autograde notebooks" in guide
+    assert "Instructor guide" in guide and "course.py grade" in guide
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
