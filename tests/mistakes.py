@@ -78,6 +78,15 @@ def solution(lesson: str, answer_id: str) -> str:
     raise KeyError(f"{lesson}: no answer cell {answer_id!r} in notebooks/")
 
 
+def blank_answer(lesson: str, exercise: str) -> str:
+    """The untouched answer cell of ``exercise`` in the student version (the stub a learner starts from)."""
+    answer_id = f"{exercise}-answer"
+    for _, grade_id, source in _cells("student", lesson):
+        if grade_id == answer_id:
+            return source
+    raise KeyError(f"{lesson}: no answer cell {answer_id!r} in student/")
+
+
 def try_answer(lesson: str, exercise: str, answer: str | None = None) -> Outcome:
     """Run ``answer`` (default: the reference solution) for exercise ``exercise`` (e.g. ``"ex2"``).
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.mistakes import assert_accepted, assert_rejected
+from tests.mistakes import assert_accepted, assert_rejected, blank_answer
 
 LESSON = "03"
 
@@ -166,8 +166,6 @@ def test_every_exercise_has_at_least_two_mistakes():
 
 @pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
 def test_untouched_answer_says_it_is_not_written_yet(exercise):
-    from tests.mistakes import _cells
-
-    blank = next(source for _, grade_id, source in _cells("student", LESSON) if grade_id == f"{exercise}-answer")
+    blank = blank_answer(LESSON, exercise)
     assert "raise NotImplementedError()" in blank
     assert_rejected(LESSON, exercise, blank, r"not written yet: replace `raise NotImplementedError\(\)`")

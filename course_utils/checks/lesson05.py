@@ -25,23 +25,6 @@ from course_utils.checks.common import (
     _require_unchanged,
 )
 
-def _guard(fn: Callable) -> Callable:
-    """Let only the answer stub's bare ``NotImplementedError()`` mean "not written yet".
-
-    PyTorch raises a *subclass* of ``NotImplementedError`` for operations a dtype
-    lacks (``"bitwise_xor_cpu" not implemented for 'Float'`` from ``x ^ 2``);
-    that is a bug in the answer, reported as an error with a hint, not as a blank answer.
-    """
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except NotImplementedError as err:
-            if str(err):
-                raise RuntimeError(str(err)) from err
-            raise
-    return guarded
-
-
 # --------------------------------------------------------------------------
 # Exercise 1: polynomial features of two inputs
 # --------------------------------------------------------------------------
@@ -93,7 +76,7 @@ def _check_poly_case(poly_features: Callable, X: torch.Tensor, degree: int, labe
     call = f"poly_features(X, {degree}) {label}"
     before = X.clone()
     try:
-        out = _call(_guard(poly_features), "poly_features", call, X, degree)
+        out = _call(poly_features, "poly_features", call, X, degree)
     except ExerciseError as err:
         message = str(err)
         if "non-empty TensorList" in message:
@@ -216,7 +199,7 @@ def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor,
     call = f"standardize_splits(X_train, X_other) {label}"
     train_before, other_before = X_train.clone(), X_other.clone()
     try:
-        out = _call(_guard(standardize_splits), "standardize_splits", call, X_train, X_other)
+        out = _call(standardize_splits, "standardize_splits", call, X_train, X_other)
     except ExerciseError as err:
         # Statistics along dim=1 are one per training row, shaped (n_train, 1) (or (n_train,)); they cannot
         # meet X_other, which has another number of rows, and the generic broadcasting hint points elsewhere.
@@ -353,7 +336,7 @@ def _check_choice(choose_setting: Callable, rows: list[dict[str, float]], label:
     __tracebackhide__ = True
     call = f"choose_setting(results) {label}"
     copies = [dict(r) for r in rows]
-    out = _call(_guard(choose_setting), "choose_setting", call, copies)
+    out = _call(choose_setting, "choose_setting", call, copies)
     if copies != rows:
         raise ExerciseError(f"{call} changed the results it was given (e.g. sorted or edited the rows in place); "
                             "read them without changing them (sorted(...) makes a new list).")
