@@ -49,6 +49,41 @@ def test_checks_leave_the_global_random_state_alone():
     torch.testing.assert_close(torch.rand(3), expected)
 
 
+_LESSON_MODULES = (checks.lesson01, checks.lesson02, checks.lesson03, checks.lesson04, checks.lesson05,
+                   checks.lesson06, checks.lesson07)
+
+
+@pytest.mark.parametrize("lesson", _LESSON_MODULES, ids=lambda module: module.__name__.rsplit(".", 1)[-1])
+def test_the_package_exports_each_lessons_checks_themselves(lesson):
+    """``checks.check_x`` is ``checks.lessonNN.check_x``: one function, decorated where it is defined."""
+    public = sorted(name for name in vars(lesson) if name.startswith("check_"))
+    assert public and sorted(lesson.__all__) == public
+    for name in public:
+        assert getattr(checks, name) is getattr(lesson, name), name
+        assert name in checks.__all__
+        assert getattr(lesson, name).__wrapped__.__module__ == lesson.__name__, name
+
+
+def test_the_package_exports_nothing_else():
+    from_lessons = [name for lesson in _LESSON_MODULES for name in lesson.__all__]
+    assert sorted(checks.__all__) == sorted(["ExerciseError", *from_lessons])
+    assert len(set(checks.__all__)) == len(checks.__all__)
+
+
+def test_a_check_called_through_its_lesson_module_leaves_the_global_random_state_alone():
+    def draws_from_the_global_generator(z):
+        torch.rand(5)  # a learner's answer may draw random numbers; the check must undo it
+        return _stable_sigmoid(z)
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    passes(checks.lesson01.check_my_sigmoid, draws_from_the_global_generator)
+    checks.lesson02.check_make_logistic_model_more(_make_logistic_model)
+    checks.lesson03.check_logistic_classifier_more(_LogisticClassifier)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
 # --------------------------------------------------------------------------- lesson 01
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any, Callable, Sequence
@@ -18,6 +19,24 @@ class ExerciseError(AssertionError):
     It subclasses :class:`AssertionError` so that test runners treat it as a
     failed check, but its message is always a hint, never a bare assertion.
     """
+
+
+def keeps_random_state(check: Callable[..., None]) -> Callable[..., None]:
+    """Decorate a ``check_*`` function so that it leaves the global random state as it found it.
+
+    A check builds the learner's models and runs the learner's code, which draw
+    from the global generator (a new ``nn.Linear`` initializes its weights from
+    it). Running the check inside ``torch.random.fork_rng`` means a check cell
+    never changes what the cells after it compute.
+    """
+
+    @functools.wraps(check)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        __tracebackhide__ = True
+        with torch.random.fork_rng(devices=[]):
+            return check(*args, **kwargs)
+
+    return wrapper
 
 
 # --------------------------------------------------------------------------
@@ -281,59 +300,9 @@ def _require_unchanged(before: torch.Tensor, after: torch.Tensor, name: str, fn_
         )
 
 
-def _gradient(fn: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor, call: str) -> torch.Tensor:
-    """d sum(fn(z)) / dz by autograd; explain when ``fn`` breaks the graph."""
-    __tracebackhide__ = True
-    z = z.detach().clone().requires_grad_(True)
-    out = _require_tensor(_call(fn, call.split("(")[0], call, z), call)
-    if not out.requires_grad:
-        raise ExerciseError(
-            f"{call} is not differentiable: its result does not track gradients. Build it from torch "
-            "operations on z (no .item(), .tolist(), .detach() or NumPy inside)."
-        )
-    out.sum().backward()
-    if z.grad is None:
-        raise ExerciseError(f"{call} gives no gradient with respect to z; build it from torch operations on z.")
-    return z.grad
-
-
-def _sequential_parts(model: Any, call: str, n_inputs: int) -> tuple[nn.Linear, nn.Module]:
-    """Check ``model`` is ``nn.Sequential(nn.Linear(n_inputs, 1), nn.Sigmoid())``."""
-    __tracebackhide__ = True
-    expected = f"nn.Sequential(nn.Linear({n_inputs}, 1), nn.Sigmoid())"
-    if not isinstance(model, nn.Sequential):
-        raise ExerciseError(f"{call} should give an nn.Sequential, like {expected}; got {type(model).__name__}.")
-    if len(model) != 2:
-        raise ExerciseError(f"{call} has {len(model)} layer(s); it should have two: {expected}.")
-    linear, last = model[0], model[1]
-    if not isinstance(linear, nn.Linear):
-        raise ExerciseError(f"The first layer of {call} is {type(linear).__name__}; it should be nn.Linear({n_inputs}, 1).")
-    if (linear.in_features, linear.out_features) != (n_inputs, 1):
-        raise ExerciseError(
-            f"The first layer of {call} is nn.Linear({linear.in_features}, {linear.out_features}); "
-            f"it should be nn.Linear({n_inputs}, 1): {n_inputs} input feature(s), one output."
-        )
-    if not isinstance(last, nn.Sigmoid):
-        raise ExerciseError(
-            f"The last layer of {call} is {type(last).__name__}; it should be nn.Sigmoid(), "
-            "so that the model outputs probabilities."
-        )
-    return linear, last
-
-
-def _require_trainable(module: nn.Module, call: str) -> None:
-    __tracebackhide__ = True
-    for name, param in module.named_parameters():
-        if not param.requires_grad:
-            raise ExerciseError(
-                f"The parameter {name} of {call} does not require gradients, so it could not be trained. "
-                "Set the values inside `with torch.no_grad():` (e.g. `layer.weight.fill_(3.0)`) instead "
-                "of replacing or detaching the parameter, and do not call `requires_grad_(False)`."
-            )
-
-
 def _generator(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
+
 
 def _accuracy_of(model: nn.Module, X: torch.Tensor, y: torch.Tensor, name: str, binary: bool) -> float:
     __tracebackhide__ = True

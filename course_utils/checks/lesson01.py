@@ -28,7 +28,17 @@ from course_utils.checks.common import (
     _require_shape,
     _require_tensor,
     _require_unchanged,
+    keeps_random_state,
 )
+
+__all__ = [
+    "check_my_sigmoid",
+    "check_my_sigmoid_extremes",
+    "check_sigmoid_derivative",
+    "check_sigmoid_derivative_tails",
+    "check_my_log_sigmoid",
+    "check_my_log_sigmoid_extremes",
+]
 
 _SIGMOID_GRID = torch.linspace(-10, 10, steps=201)
 # Below the smallest normal float32 (1.18e-38) float32 results are subnormal and lose relative precision;
@@ -223,6 +233,7 @@ def _sigmoid_rules(my_sigmoid: Callable[[torch.Tensor], torch.Tensor], z_values:
                    atol=_subnormal_atol(z_other.dtype), rtol=1e-5, hint=_EX1_VALUE_HINT)
 
 
+@keeps_random_state
 def check_my_sigmoid(my_sigmoid: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """Visible check of Exercise 1: every rule of the task.
 
@@ -242,6 +253,7 @@ def check_my_sigmoid(my_sigmoid: Callable[[torch.Tensor], torch.Tensor]) -> None
             "at z = ±1000, with right, finite gradients (0.25 at z = 0), for any shape, in float32 and float64.")
 
 
+@keeps_random_state
 def check_my_sigmoid_extremes(my_sigmoid: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """Hidden check of Exercise 1: the same rules on other inputs (random float32 z in [-300, 300],
     float64 up to +-800 where float64's exp overflows, a 0-d tensor, a 2x3x4 tensor)."""
@@ -283,6 +295,7 @@ def _derivative_rules(sigmoid_derivative: Callable[[torch.Tensor], torch.Tensor]
     _require_close(out, exact, z, f"sigmoid_derivative(z){what}", atol=_TINY, rtol=1e-3, hint=hint)
 
 
+@keeps_random_state
 def check_sigmoid_derivative(sigmoid_derivative: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """Visible check of Exercise 2: relative error below 1e-3 on 201 points in [-10, 10], at z = +-20 and
     +-50 (where 1 - sigma(z) is 0 in float32) and at z = +-1000; a 2x2 float64 z keeps its shape and dtype."""
@@ -296,6 +309,7 @@ def check_sigmoid_derivative(sigmoid_derivative: Callable[[torch.Tensor], torch.
             "(z = ±20, ±50, ±1000), for any shape, in float32 and float64.")
 
 
+@keeps_random_state
 def check_sigmoid_derivative_tails(sigmoid_derivative: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """Hidden check of Exercise 2: the same rules on random float32 z in [-80, 80], float64 z in
     [-700, 700] shaped 2x3x4, and a 0-d tensor."""
@@ -362,6 +376,7 @@ def _log_sigmoid_rules(my_log_sigmoid: Callable[[torch.Tensor], torch.Tensor], z
                                              "(its slope is 0 outside the bounds) and no .detach().")
 
 
+@keeps_random_state
 def check_my_log_sigmoid(my_log_sigmoid: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """Visible check of Exercise 3: every rule of the task.
 
@@ -381,6 +396,7 @@ def check_my_log_sigmoid(my_log_sigmoid: Callable[[torch.Tensor], torch.Tensor])
             "(0.5 at z = 0), for any shape, in float32 and float64.")
 
 
+@keeps_random_state
 def check_my_log_sigmoid_extremes(my_log_sigmoid: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """Hidden check of Exercise 3: the same rules on random float32 z in [-500, 500], float64 z in
     [-1000, 1000] shaped 2x3x4, and 0-d tensors."""

@@ -21,8 +21,41 @@ from course_utils.checks.common import (
     _require_close,
     _require_shape,
     _require_tensor,
-    _sequential_parts,
+    keeps_random_state,
 )
+
+__all__ = [
+    "check_model_3x",
+    "check_model_3x_details",
+    "check_make_logistic_model",
+    "check_make_logistic_model_more",
+    "check_prepare_input",
+    "check_prepare_input_more",
+]
+
+
+def _sequential_parts(model: Any, call: str, n_inputs: int) -> tuple[nn.Linear, nn.Module]:
+    """Check ``model`` is ``nn.Sequential(nn.Linear(n_inputs, 1), nn.Sigmoid())``."""
+    __tracebackhide__ = True
+    expected = f"nn.Sequential(nn.Linear({n_inputs}, 1), nn.Sigmoid())"
+    if not isinstance(model, nn.Sequential):
+        raise ExerciseError(f"{call} should give an nn.Sequential, like {expected}; got {type(model).__name__}.")
+    if len(model) != 2:
+        raise ExerciseError(f"{call} has {len(model)} layer(s); it should have two: {expected}.")
+    linear, last = model[0], model[1]
+    if not isinstance(linear, nn.Linear):
+        raise ExerciseError(f"The first layer of {call} is {type(linear).__name__}; it should be nn.Linear({n_inputs}, 1).")
+    if (linear.in_features, linear.out_features) != (n_inputs, 1):
+        raise ExerciseError(
+            f"The first layer of {call} is nn.Linear({linear.in_features}, {linear.out_features}); "
+            f"it should be nn.Linear({n_inputs}, 1): {n_inputs} input feature(s), one output."
+        )
+    if not isinstance(last, nn.Sigmoid):
+        raise ExerciseError(
+            f"The last layer of {call} is {type(last).__name__}; it should be nn.Sigmoid(), "
+            "so that the model outputs probabilities."
+        )
+    return linear, last
 
 
 def _build(build_fn: Callable[[], Any], name: str) -> Any:
@@ -99,7 +132,7 @@ def _check_model_3x(build_model_3x: Callable[[], nn.Sequential], X: torch.Tensor
     _require_gradients_flow(model, call, X)
     other = _build(build_model_3x, "build_model_3x")
     if other is model or any(a is b or a.data_ptr() == b.data_ptr()
-                             for a, b in zip(model.parameters(), other.parameters())):
+                             for a, b in zip(model.parameters(), other.parameters(), strict=False)):
         raise ExerciseError(
             "build_model_3x() returned the same model (or the same parameters) twice. It must build a NEW "
             "model on every call: create nn.Sequential(...) inside the function, not once outside it."
@@ -110,6 +143,7 @@ def _check_model_3x(build_model_3x: Callable[[], nn.Sequential], X: torch.Tensor
     return model
 
 
+@keeps_random_state
 def check_model_3x(build_model_3x: Callable[[], nn.Sequential]) -> None:
     """Visible check: a new, trainable ``Sequential(Linear(1, 1), Sigmoid())`` computing sigma(3x - 1)."""
     __tracebackhide__ = True
@@ -118,6 +152,7 @@ def check_model_3x(build_model_3x: Callable[[], nn.Sequential]) -> None:
             "parameters, computing sigma(3x - 1) at x = 1, 2, 3, 4.")
 
 
+@keeps_random_state
 def check_model_3x_details(build_model_3x: Callable[[], nn.Sequential]) -> None:
     """Hidden check: the same rules on negative and fractional inputs."""
     __tracebackhide__ = True
@@ -149,6 +184,7 @@ def _check_logistic_models(make_logistic_model: Callable[[Sequence[float], float
                                    formula + ": build a new model on every call")
 
 
+@keeps_random_state
 def check_make_logistic_model(make_logistic_model: Callable[[Sequence[float], float], nn.Sequential]) -> None:
     """Visible check: two, one and three features; trainable parameters."""
     __tracebackhide__ = True
@@ -158,6 +194,7 @@ def check_make_logistic_model(make_logistic_model: Callable[[Sequence[float], fl
             "sigma(2 x1 - x2 + 0.5), and keeps trainable parameters.")
 
 
+@keeps_random_state
 def check_make_logistic_model_more(make_logistic_model: Callable[[Sequence[float], float], nn.Sequential]) -> None:
     """Hidden check: five features, integer numbers, a zero bias."""
     __tracebackhide__ = True
@@ -194,6 +231,7 @@ def _check_prepare_cases(prepare_input: Callable[[Any], torch.Tensor], cases: Se
         _call(nn.Linear(1, 1), "nn.Linear(1, 1)", f"nn.Linear(1, 1)({call})", out)
 
 
+@keeps_random_state
 def check_prepare_input(prepare_input: Callable[[Any], torch.Tensor]) -> None:
     """Visible check: a list of ints, a tuple of floats and an integer tensor become float32 columns."""
     __tracebackhide__ = True
@@ -206,6 +244,7 @@ def check_prepare_input(prepare_input: Callable[[Any], torch.Tensor]) -> None:
             "e.g. [1, 2, 3, 4] -> [[1.], [2.], [3.], [4.]].")
 
 
+@keeps_random_state
 def check_prepare_input_more(prepare_input: Callable[[Any], torch.Tensor]) -> None:
     """Hidden check: a single value, a float64 tensor, a longer list."""
     __tracebackhide__ = True

@@ -22,7 +22,17 @@ from course_utils.checks.common import (
     _require_close,
     _require_shape,
     _require_tensor,
+    keeps_random_state,
 )
+
+__all__ = [
+    "check_logistic_classifier",
+    "check_logistic_classifier_more",
+    "check_map_state_dict",
+    "check_map_state_dict_more",
+    "check_decision_boundary",
+    "check_decision_boundary_more",
+]
 
 
 def _make_classifier(cls: Any, n_inputs: int, weight: Sequence[float], bias: float) -> nn.Module:
@@ -119,6 +129,7 @@ def _missing(method: str) -> Callable[..., Any]:
     return fail
 
 
+@keeps_random_state
 def check_logistic_classifier(cls: type) -> None:
     """Visible check: forward gives logits, predict_proba probabilities, predict(threshold) classes, any n_inputs."""
     __tracebackhide__ = True
@@ -132,6 +143,7 @@ def check_logistic_classifier(cls: type) -> None:
             "predict the long classes (thresholds 0.2, 0.5, 0.7, 0.9), without tracking gradients.")
 
 
+@keeps_random_state
 def check_logistic_classifier_more(cls: type) -> None:
     """Hidden check: one and four inputs, other weights and thresholds, a batch of one."""
     __tracebackhide__ = True
@@ -187,6 +199,7 @@ def _check_mapped(map_state_dict: Callable[[dict], dict], n_inputs: int, seed: i
                    atol=1e-6, hint="Keep each tensor with its key: only the names change.")
 
 
+@keeps_random_state
 def check_map_state_dict(map_state_dict: Callable[[dict], dict]) -> None:
     """Visible check: one and three features; a new dict; ``state`` unchanged; the same tensors."""
     __tracebackhide__ = True
@@ -197,6 +210,7 @@ def check_map_state_dict(map_state_dict: Callable[[dict], dict]) -> None:
             "(1 and 3 features), leaves its input unchanged, and the predictions match.")
 
 
+@keeps_random_state
 def check_map_state_dict_more(map_state_dict: Callable[[dict], dict]) -> None:
     """Hidden check: two and ten features, other values."""
     __tracebackhide__ = True
@@ -238,6 +252,7 @@ def _check_boundary(decision_boundary: Callable[[nn.Module], float], w: float, b
         )
 
 
+@keeps_random_state
 def check_decision_boundary(decision_boundary: Callable[[nn.Module], float]) -> None:
     """Visible check: a Python float, exact (relative error < 1e-6) for w = 2, b = -5 (x = 2.5), a negative
     weight, a zero bias, w = 3, b = -1 (x = 1/3) and w = 0.1, b = 5 (x = -50)."""
@@ -249,6 +264,7 @@ def check_decision_boundary(decision_boundary: Callable[[nn.Module], float]) -> 
             "negative weight, a zero bias, w = 3, b = -1 (x = 1/3) and w = 0.1, b = 5 (x = -50).")
 
 
+@keeps_random_state
 def check_decision_boundary_more(decision_boundary: Callable[[nn.Module], float]) -> None:
     """Hidden check: other weights and biases."""
     __tracebackhide__ = True

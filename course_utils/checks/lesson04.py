@@ -46,7 +46,17 @@ from course_utils.checks.common import (
     _passed,
     _require_callable,
     _require_shape,
+    keeps_random_state,
 )
+
+__all__ = [
+    "check_bce_gradients",
+    "check_bce_gradients_more",
+    "check_train",
+    "check_train_more",
+    "check_predict_point",
+    "check_predict_point_more",
+]
 
 # --------------------------------------------------------------------------- Exercise 1: bce_gradients
 
@@ -186,7 +196,7 @@ def _check_gradients(bce_gradients: Callable, X: torch.Tensor, y: torch.Tensor, 
         raise ExerciseError(f"{call} should return two tensors, (grad_weight, grad_bias); got {got}.")
     grad_w, grad_b = (_element_hint(t, i, call) for i, t in enumerate(out))
     n = X.shape[0]
-    for name, t, want in (("grad_weight", grad_w, weight.shape), ("grad_bias", grad_b, bias.shape)):
+    for name, t in (("grad_weight", grad_w), ("grad_bias", grad_b)):
         if n > 1 and t.dim() >= 2 and t.shape[0] == n and t.shape[1] == n:
             raise ExerciseError(f"{name} from {call} has shape {tuple(t.shape)}: an (n, n) table, n = {n}. "
                                 f"{_SQUEEZE_HINT}")
@@ -230,6 +240,7 @@ def _gradient_case(seed: int, n: int, d: int, scale: float = 1.0, dtype: torch.d
     return X, y, weight, bias
 
 
+@keeps_random_state
 def check_bce_gradients(bce_gradients: Callable) -> None:
     """Visible check: the formula's values on 2 and on 3 features, the shapes (1, d) and (1,), no autograd."""
     __tracebackhide__ = True
@@ -240,6 +251,7 @@ def check_bce_gradients(bce_gradients: Callable) -> None:
             "for 2 and 3 features, without autograd.")
 
 
+@keeps_random_state
 def check_bce_gradients_more(bce_gradients: Callable) -> None:
     """Hidden check: 1 and 5 features, a single row, large weights (saturated sigmoid), float64 inputs."""
     __tracebackhide__ = True
@@ -308,11 +320,11 @@ def _params(model: nn.Module) -> list[torch.Tensor]:
 
 
 def _same(a: Sequence[torch.Tensor], b: Sequence[torch.Tensor]) -> bool:
-    return all(torch.allclose(x, y, atol=1e-5, rtol=1e-4) for x, y in zip(a, b))
+    return all(torch.allclose(x, y, atol=1e-5, rtol=1e-4) for x, y in zip(a, b, strict=False))
 
 
 def _same_losses(a: Sequence[float], b: Sequence[float]) -> bool:
-    return len(a) == len(b) and all(math.isclose(u, v, rel_tol=1e-4, abs_tol=1e-5) for u, v in zip(a, b))
+    return len(a) == len(b) and all(math.isclose(u, v, rel_tol=1e-4, abs_tol=1e-5) for u, v in zip(a, b, strict=True))
 
 
 def _check_losses_type(losses: Any, num_epochs: int, call: str) -> list[float]:
@@ -471,6 +483,7 @@ def _confident_mistakes_case():
     return model, X, y
 
 
+@keeps_random_state
 def check_train(train: Callable) -> None:
     """Visible check: the loop's weights and losses from the same start, on 2 and 3 features, with a confident start."""
     __tracebackhide__ = True
@@ -483,6 +496,7 @@ def check_train(train: Callable) -> None:
             "losses as the reference loop, for 2 and 3 features.")
 
 
+@keeps_random_state
 def check_train_more(train: Callable) -> None:
     """Hidden check: one epoch, another lr, 4 features, an nn.Linear model, a longer run."""
     __tracebackhide__ = True
@@ -543,6 +557,7 @@ def _check_point(predict_point: Callable, w: Sequence[float], b: float, point: S
                             f"class 1 exactly when the probability is at least 0.5 (model.predict does this).{logit}")
 
 
+@keeps_random_state
 def check_predict_point(predict_point: Callable) -> None:
     """Visible check: (float, int) for float and integer points, classes 1 and 0, the probability exactly 0.5."""
     __tracebackhide__ = True
@@ -556,6 +571,7 @@ def check_predict_point(predict_point: Callable) -> None:
             "point (2, 0) where p = 0.5.")
 
 
+@keeps_random_state
 def check_predict_point_more(predict_point: Callable) -> None:
     """Hidden check: other weights and points, negative integer coordinates, a large logit."""
     __tracebackhide__ = True

@@ -8,7 +8,6 @@ hidden ``*_more`` checks probe other inputs of the same rules.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, Sequence
 
 import torch
@@ -23,7 +22,17 @@ from course_utils.checks.common import (
     _require_close,
     _require_tensor,
     _require_unchanged,
+    keeps_random_state,
 )
+
+__all__ = [
+    "check_poly_features",
+    "check_poly_features_more",
+    "check_standardize_splits",
+    "check_standardize_splits_more",
+    "check_choose_setting",
+    "check_choose_setting_more",
+]
 
 # --------------------------------------------------------------------------
 # Exercise 1: polynomial features of two inputs
@@ -164,6 +173,7 @@ def _poly_inputs(seed: int, n: int, dtype: torch.dtype = torch.float32) -> torch
     return (2 * torch.rand(n, 2, generator=_generator(seed), dtype=torch.float64) - 1).mul(1.5).to(dtype)
 
 
+@keeps_random_state
 def check_poly_features(poly_features: Callable) -> None:
     """Visible check: degrees 1 to 4 on 5 points, one point, float64 input; values, order, shape, dtype."""
     __tracebackhide__ = True
@@ -178,6 +188,7 @@ def check_poly_features(poly_features: Callable) -> None:
             "1 point and float64 inputs.")
 
 
+@keeps_random_state
 def check_poly_features_more(poly_features: Callable) -> None:
     """Hidden check: degrees 5 and 7, other points, 13 rows, float64."""
     __tracebackhide__ = True
@@ -294,6 +305,7 @@ def _standardize_inputs(seed: int, n_train: int, n_other: int, d: int, dtype=tor
     return X_train, X_other
 
 
+@keeps_random_state
 def check_standardize_splits(standardize_splits: Callable) -> None:
     """Visible check: 8 training rows and 5 other rows with 3 columns, from different distributions; float64."""
     __tracebackhide__ = True
@@ -306,6 +318,7 @@ def check_standardize_splits(standardize_splits: Callable) -> None:
             "and keeps the dtype.")
 
 
+@keeps_random_state
 def check_standardize_splits_more(standardize_splits: Callable) -> None:
     """Hidden check: other sizes, 5 columns, float64, a single other row."""
     __tracebackhide__ = True
@@ -380,6 +393,7 @@ def _check_choice(choose_setting: Callable, rows: list[dict[str, float]], label:
     raise ExerciseError(f"{call} returned {got}; the setting with the highest val_accuracy is {want}.")
 
 
+@keeps_random_state
 def check_choose_setting(choose_setting: Callable) -> None:
     """Visible check: two tables where train, validation and test pick different settings, one with ties."""
     __tracebackhide__ = True
@@ -412,6 +426,7 @@ def check_choose_setting(choose_setting: Callable) -> None:
             "and ignores train and test.")
 
 
+@keeps_random_state
 def check_choose_setting_more(choose_setting: Callable) -> None:
     """Hidden check: a single row, an unsorted weight-decay sweep with ties, a degree x weight-decay grid."""
     __tracebackhide__ = True

@@ -23,7 +23,17 @@ from course_utils.checks.common import (
     _require_close,
     _require_shape,
     _require_tensor,
+    keeps_random_state,
 )
+
+__all__ = [
+    "check_precision_recall",
+    "check_precision_recall_more",
+    "check_standardize",
+    "check_standardize_more",
+    "check_choose_threshold",
+    "check_choose_threshold_more",
+]
 
 #: The candidate thresholds of exercise 3 (the same grid as the notebook's ``THRESHOLDS``).
 THRESHOLDS = torch.linspace(0.01, 0.99, 99)
@@ -153,6 +163,7 @@ def _check_pr_case(precision_recall: Callable, y_true: torch.Tensor, y_pred: tor
     )
 
 
+@keeps_random_state
 def check_precision_recall(precision_recall: Callable) -> None:
     """Visible check: values on a small example (long and float labels), Python floats, both zero-division cases."""
     __tracebackhide__ = True
@@ -167,6 +178,7 @@ def check_precision_recall(precision_recall: Callable) -> None:
     _passed("precision_recall gives precision and recall as floats, with 0.0 when a denominator is 0.")
 
 
+@keeps_random_state
 def check_precision_recall_more(precision_recall: Callable) -> None:
     """Hidden check: random labels of other lengths and dtypes (int32, float64), all predicted positive."""
     __tracebackhide__ = True
@@ -231,6 +243,7 @@ def _check_standardize_case(standardize: Callable, X_train: torch.Tensor, X: tor
                         "std = X_train.std(dim=0, correction=0, keepdim=True).")
 
 
+@keeps_random_state
 def check_standardize(standardize: Callable) -> None:
     """Visible check: X differs from X_train (other rows, other scales), three features of very different scales."""
     __tracebackhide__ = True
@@ -243,6 +256,7 @@ def check_standardize(standardize: Callable) -> None:
     _passed("standardize rescales X with the per-feature mean and standard deviation of X_train.")
 
 
+@keeps_random_state
 def check_standardize_more(standardize: Callable) -> None:
     """Hidden check: other shapes (one row of X, five features), float64, X equal to X_train."""
     __tracebackhide__ = True
@@ -348,6 +362,7 @@ def _threshold_rules(choose_threshold: Callable) -> None:
     _check_threshold_case(choose_threshold, y.reshape(-1), p, 3, 1, "(y_true shaped (n,), p shaped (n, 1))")
 
 
+@keeps_random_state
 def check_choose_threshold(choose_threshold: Callable, best_threshold: Any, y_val: torch.Tensor,
                            p_val: torch.Tensor, y_test: torch.Tensor, p_test: torch.Tensor) -> None:
     """Visible check: the rules on small cases (>=, ties, the cost order, a float), then ``best_threshold`` chosen on validation."""
@@ -386,6 +401,7 @@ def check_choose_threshold(choose_threshold: Callable, best_threshold: Any, y_va
     _passed(f"choose_threshold follows the rules, and best_threshold = {got:.2f} is chosen on validation.")
 
 
+@keeps_random_state
 def check_choose_threshold_more(choose_threshold: Callable) -> None:
     """Hidden check: random labels and probabilities, other cost ratios, (n, 1) columns, float64."""
     __tracebackhide__ = True

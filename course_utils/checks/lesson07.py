@@ -29,8 +29,18 @@ from course_utils.checks.common import (
     _require_finite,
     _require_shape,
     _require_tensor,
+    keeps_random_state,
 )
 from course_utils.metrics import accuracy
+
+__all__ = [
+    "check_my_log_softmax",
+    "check_my_log_softmax_extremes",
+    "check_my_accuracy",
+    "check_my_accuracy_more",
+    "check_mnist_classifier",
+    "check_mnist_classifier_more",
+]
 
 # --------------------------------------------------------------------------
 # Exercise 1: my_log_softmax
@@ -145,6 +155,7 @@ def _require_differentiable(my_log_softmax: Callable) -> None:
         )
 
 
+@keeps_random_state
 def check_my_log_softmax(my_log_softmax: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """Visible check: equals ``torch.log_softmax(logits, dim=1)`` on a (6, 10) batch and on logits of +-1000.
 
@@ -164,6 +175,7 @@ def check_my_log_softmax(my_log_softmax: Callable[[torch.Tensor], torch.Tensor])
             "and right for logits of +-1000, leaves its input unchanged and keeps its dtype and gradient.")
 
 
+@keeps_random_state
 def check_my_log_softmax_extremes(my_log_softmax: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """Hidden check: other logits in the thousands, one row, two classes, float64."""
     __tracebackhide__ = True
@@ -240,6 +252,7 @@ def _check_accuracy_on(my_accuracy: Callable, logits: torch.Tensor, labels: torc
         )
 
 
+@keeps_random_state
 def check_my_accuracy(my_accuracy: Callable[[torch.Tensor, torch.Tensor], float]) -> None:
     """Visible check: a Python float, the fraction of rows whose largest logit is the label, on 8 rows."""
     __tracebackhide__ = True
@@ -252,6 +265,7 @@ def check_my_accuracy(my_accuracy: Callable[[torch.Tensor, torch.Tensor], float]
     _passed("my_accuracy returns the Python float 0.625 for 5 right predictions out of 8.")
 
 
+@keeps_random_state
 def check_my_accuracy_more(my_accuracy: Callable[[torch.Tensor, torch.Tensor], float]) -> None:
     """Hidden check: all right, all wrong, and a large batch."""
     __tracebackhide__ = True
@@ -333,6 +347,7 @@ MINIMUM_TEST_ACCURACY = 0.915
 MAX_VAL_ABOVE_TEST = 0.004
 
 
+@keeps_random_state
 def check_mnist_classifier(model: Any, X_val: torch.Tensor, y_val: torch.Tensor,
                            minimum: float = MINIMUM_VAL_ACCURACY) -> None:
     """Visible check: softmax regression (7,850 parameters) returning logits, with ``minimum`` validation accuracy."""
@@ -352,6 +367,7 @@ def check_mnist_classifier(model: Any, X_val: torch.Tensor, y_val: torch.Tensor,
             "the grader compares them with the test images.")
 
 
+@keeps_random_state
 def check_mnist_classifier_more(model: Any, X_test: torch.Tensor, y_test: torch.Tensor,
                                 X_val: torch.Tensor | None = None, y_val: torch.Tensor | None = None,
                                 minimum: float = MINIMUM_TEST_ACCURACY) -> None:
