@@ -29,13 +29,13 @@ def _close():
     plt.close("all")
 
 
-def _labelled(ax):
+def _labeled(ax):
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
 
 
 def test_confusion_shows_the_four_counts():
     ax = plot_binary_confusion(Y, P, threshold=0.5)
-    _labelled(ax)
+    _labeled(ax)
     c = metrics.confusion_counts(Y, P, 0.5)
     texts = {t.get_text() for t in ax.texts}
     assert texts == {f"TN\n{c['tn']}", f"FP\n{c['fp']}", f"FN\n{c['fn']}", f"TP\n{c['tp']}"}
@@ -44,7 +44,7 @@ def test_confusion_shows_the_four_counts():
 
 def test_roc_draws_the_curve_with_its_auc():
     ax = plot_roc({"val": (Y, P)})
-    _labelled(ax)
+    _labeled(ax)
     fpr, tpr, _ = metrics.roc_curve(Y, P)
     line = ax.lines[0]
     np.testing.assert_allclose(line.get_xdata(), fpr.numpy())
@@ -55,7 +55,7 @@ def test_roc_draws_the_curve_with_its_auc():
 
 def test_precision_recall_draws_steps_and_the_baseline():
     ax = plot_precision_recall({"val": (Y, P)})
-    _labelled(ax)
+    _labeled(ax)
     precision, recall, _ = metrics.precision_recall_curve(Y, P)
     np.testing.assert_allclose(ax.lines[0].get_xdata(), recall.numpy())
     np.testing.assert_allclose(ax.lines[0].get_ydata(), precision.numpy())
@@ -65,7 +65,7 @@ def test_precision_recall_draws_steps_and_the_baseline():
 
 def test_reliability_plots_bins_and_the_diagonal():
     ax = plot_reliability({"a": (Y, P), "b": (Y, torch.full_like(P, 0.5))}, n_bins=5)
-    _labelled(ax)
+    _labeled(ax)
     frac, mean_p, _ = metrics.calibration_bins(Y, P, 5)
     np.testing.assert_allclose(ax.lines[1].get_xdata(), mean_p.numpy())
     np.testing.assert_allclose(ax.lines[1].get_ydata(), frac.numpy())
@@ -78,7 +78,7 @@ def test_cost_curve_and_chosen_threshold():
     thresholds = torch.linspace(0.01, 0.99, 99)
     costs = metrics.cost_curve(Y, P, thresholds, 10, 1)
     ax = plot_cost_curve(thresholds, {"val": costs}, chosen={"chosen": 0.3})
-    _labelled(ax)
+    _labeled(ax)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), costs.numpy())
     assert ax.lines[1].get_xdata()[0] == pytest.approx(0.3)
     assert ax.get_legend_handles_labels()[1] == ["val", "chosen: 0.30"]

@@ -1,14 +1,15 @@
-"""The course's figures: one look, colour-blind-safe colours, titles, labels, legends.
+"""The course's figures: one look, color-blind-safe colors, titles, labels, legends.
 
 Every function draws on a Matplotlib ``Axes`` (a new one when ``ax`` is
 ``None``) and returns it (or returns the ``Figure`` for multi-panel plots),
 so notebooks can compose figures and tests can inspect what was drawn
 (lines, labels, data) rather than pixels.
 
-- :mod:`~course_utils.plotting.style`   -- colours and defaults
+- :mod:`~course_utils.plotting.style`   -- colors and defaults
 - :mod:`~course_utils.plotting.sigmoid` -- lesson 01
 - :mod:`~course_utils.plotting.mnist`   -- lesson 07 (digits, epoch curves, confusion matrix, weights)
-- :mod:`~course_utils.plotting.binary`  -- lessons 04-05 (2-D points, decision boundaries of any model, BCE, training and validation curves)
+- :mod:`~course_utils.plotting.binary`  -- lessons 04-05 (2-D points, decision boundaries, BCE, training and
+  validation curves)
 - :mod:`~course_utils.plotting.decisions` -- lesson 06 (confusion matrix, ROC, precision-recall, reliability, cost)
 """
 

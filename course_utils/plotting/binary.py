@@ -56,7 +56,7 @@ def plot_points_2d(
 ) -> Axes:
     """Scatter 2-D points, class 0 in blue and class 1 in vermillion, with a legend.
 
-    Each class is one ``PathCollection`` labelled ``"class 0"`` / ``"class 1"``
+    Each class is one ``PathCollection`` labeled ``"class 0"`` / ``"class 1"``
     (plus ``label_suffix``, e.g. ``" (test)"``). Use ``edgecolor="black"`` on a
     colored background.
     """
@@ -176,7 +176,7 @@ def plot_decision_boundary(
     """The points, the two decision regions and the boundary ``p = 0.5`` of a binary model of 2 inputs.
 
     A ``LogisticRegression(2)`` without ``feature_map`` gets its exact line
-    ``w . x + b = 0``, read from ``model.linear`` (a ``Line2D`` labelled
+    ``w . x + b = 0``, read from ``model.linear`` (a ``Line2D`` labeled
     "decision line ..."). With ``feature_map`` (a logistic regression on
     polynomial features, say), or for another model with ``predict_proba``, the
     boundary is the 0.5 contour of ``p(class 1 | x)`` on a grid: curved in the
@@ -363,7 +363,7 @@ def plot_histories(
     log_epochs: bool = False,
     title: str | None = None,
 ) -> Axes:
-    """Compare training runs: one curve of ``metric`` per labelled history.
+    """Compare training runs: one curve of ``metric`` per labeled history.
 
     ``metric`` is one of ``"loss"``, ``"objective"``, ``"grad_norm"`` and
     ``"weight_norm"``. With ``log_epochs`` the epoch axis is logarithmic
@@ -408,7 +408,7 @@ def plot_validation_curve(
     """Training and validation scores against a hyper-parameter (a degree, a weight decay), one curve each.
 
     ``chosen`` (one of ``values``) is marked with a dotted vertical line
-    labelled "chosen on validation". Lines are labelled ``"train"`` and
+    labeled "chosen on validation". Lines are labeled ``"train"`` and
     ``"validation"``; with ``log_x`` the x axis is logarithmic.
     """
     values = [float(v) for v in values]

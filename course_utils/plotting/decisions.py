@@ -2,7 +2,7 @@
 
 Each function draws on an ``Axes`` (a new one when ``ax`` is ``None``) and
 returns it, with a title, axis labels and a legend, in the course's
-colour-blind-safe colours. The numbers come from :mod:`course_utils.metrics`.
+color-blind-safe colors. The numbers come from :mod:`course_utils.metrics`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
-from course_utils.metrics import calibration_bins, confusion_counts, precision_recall_curve, roc_curve
+from course_utils.metrics import (auc, average_precision, brier_score, calibration_bins, confusion_counts,
+                                  precision_recall_curve, roc_curve)
 from course_utils.plotting.style import COLORS, PALETTE, new_axes
 from course_utils.validation import check_finite, check_number, check_one_per_row, check_positive_int, check_tensor
 
@@ -41,6 +42,14 @@ def _check_axes(ax: object) -> None:
     if ax is not None and not isinstance(ax, Axes):
         raise TypeError(f"ax must be a matplotlib Axes (e.g. from fig, ax = plt.subplots()) or None for a new "
                         f"figure; got {type(ax).__name__}.")
+
+
+def _curve_axes(curves: object, what: str, title: object, ax: object) -> tuple[_Curves, Axes]:
+    """Check the curves, the title and ``ax``; return the curves and the axes to draw on (a new one when ``None``)."""
+    curves = _check_curves(curves, what)
+    _check_title(title)
+    _check_axes(ax)
+    return curves, new_axes(ax, figsize=(4.6, 4.2))
 
 
 def plot_binary_confusion(
@@ -83,12 +92,7 @@ def plot_binary_confusion(
 
 def plot_roc(curves: _Curves, ax: Axes | None = None, title: str = "ROC curve") -> Axes:
     """ROC curves (false-positive rate vs recall), one per ``{label: (y_true, y_prob)}``, with the chance line."""
-    from course_utils.metrics import auc
-
-    curves = _check_curves(curves, "ROC curves")
-    _check_title(title)
-    _check_axes(ax)
-    ax = new_axes(ax, figsize=(4.6, 4.2))
+    curves, ax = _curve_axes(curves, "ROC curves", title, ax)
     for color, (label, (y, p)) in zip(PALETTE, curves.items()):
         fpr, tpr, _ = roc_curve(y, p)
         ax.plot(fpr.numpy(), tpr.numpy(), color=color, lw=2, drawstyle="default",
@@ -105,12 +109,7 @@ def plot_roc(curves: _Curves, ax: Axes | None = None, title: str = "ROC curve") 
 
 def plot_precision_recall(curves: _Curves, ax: Axes | None = None, title: str = "Precision-recall curve") -> Axes:
     """Precision-recall curves (as steps), one per ``{label: (y_true, y_prob)}``, with each prevalence as a baseline."""
-    from course_utils.metrics import average_precision
-
-    curves = _check_curves(curves, "precision-recall curves")
-    _check_title(title)
-    _check_axes(ax)
-    ax = new_axes(ax, figsize=(4.6, 4.2))
+    curves, ax = _curve_axes(curves, "precision-recall curves", title, ax)
     for color, (label, (y, p)) in zip(PALETTE, curves.items()):
         precision, recall, _ = precision_recall_curve(y, p)
         ax.step(recall.numpy(), precision.numpy(), where="post", color=color, lw=2,
@@ -133,13 +132,8 @@ def plot_reliability(
 
     A calibrated model lies on the diagonal; the legend gives each Brier score.
     """
-    from course_utils.metrics import brier_score
-
-    curves = _check_curves(curves, "reliability curves")
     n_bins = check_positive_int(n_bins, "n_bins", hint="Use e.g. n_bins=10.")
-    _check_title(title)
-    _check_axes(ax)
-    ax = new_axes(ax, figsize=(4.6, 4.2))
+    curves, ax = _curve_axes(curves, "reliability curves", title, ax)
     ax.plot([0, 1], [0, 1], ls="--", color=COLORS["black"], lw=1, alpha=0.6, label="perfectly calibrated")
     for color, (label, (y, p)) in zip(PALETTE, curves.items()):
         frac, mean_p, _ = calibration_bins(y, p, n_bins)
@@ -161,7 +155,10 @@ def plot_cost_curve(
     chosen: Mapping[str, float] | None = None,
     title: str = "Expected cost per patient vs threshold",
 ) -> Axes:
-    """Expected cost against the threshold, one line per ``{label: costs}``; ``chosen`` marks thresholds as vertical lines."""
+    """Expected cost against the threshold, one line per ``{label: costs}``.
+
+    ``chosen`` (``{label: threshold}``) marks thresholds as vertical lines.
+    """
     thresholds = check_one_per_row(thresholds, "thresholds", "threshold",
                                    hint="Use a 1-D grid such as torch.linspace(0.01, 0.99, 99).")
     check_finite(thresholds, "thresholds", hint="Use a finite grid such as torch.linspace(0.01, 0.99, 99).")
@@ -172,8 +169,9 @@ def plot_cost_curve(
     for label, cost in costs.items():
         cost = check_tensor(cost, f"costs[{label!r}]")
         if cost.numel() != thresholds.numel():
-            raise ValueError(f"costs[{label!r}] has {cost.numel()} values but there are {thresholds.numel()} thresholds; "
-                             "compute it with cost_curve(y_true, y_prob, thresholds, ...) on the same thresholds.")
+            raise ValueError(f"costs[{label!r}] has {cost.numel()} values but there are {thresholds.numel()} "
+                             "thresholds; compute it with cost_curve(y_true, y_prob, thresholds, ...) on the same "
+                             "thresholds.")
         checked[label] = check_finite(cost, f"costs[{label!r}]", hint="Costs come from cost_curve and are finite; "
                                                                         "check cost_fn and cost_fp.")
     if chosen is not None and not isinstance(chosen, Mapping):

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from course_utils.plotting.style import COLORS, new_axes
 from course_utils.validation import check_int, check_tensor
 
-#: A diverging colour map (orange, white, purple) that reads well with colour-vision deficiencies:
+#: A diverging color map (orange, white, purple) that reads well with color-vision deficiencies:
 #: negative weights orange, positive weights purple.
 WEIGHT_CMAP = "PuOr"
 
@@ -160,7 +160,7 @@ def plot_confusion_matrix(
 ) -> Axes:
     """Heat map of a confusion matrix ``cm[true, predicted]`` with the count in each cell.
 
-    Colours use a logarithmic scale so the few mistakes stay visible next to
+    Colors use a logarithmic scale so the few mistakes stay visible next to
     the large diagonal.
     """
     cm = check_tensor(cm, "cm").detach().cpu()
@@ -189,7 +189,7 @@ def plot_confusion_matrix(
 def plot_weight_images(weights: object, title: str = "What each class looks for: weights as 28x28 images") -> plt.Figure:
     """Show each row of a ``(n_classes, 784)`` weight matrix (or a model's ``linear.weight``) as an image.
 
-    One colour scale, symmetric around 0, is shared by all panels: ink on a
+    One color scale, symmetric around 0, is shared by all panels: ink on a
     purple pixel pushes the score of that class up, ink on an orange one
     pushes it down.
     """

@@ -1,11 +1,11 @@
-"""The course's look: colour-blind-safe colours and Matplotlib defaults."""
+"""The course's look: color-blind-safe colors and Matplotlib defaults."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
-#: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
+#: Okabe-Ito colors, distinguishable with the common color-vision deficiencies.
 COLORS = {
     "blue": "#0072B2",
     "vermillion": "#D55E00",
@@ -16,14 +16,14 @@ COLORS = {
     "yellow": "#F0E442",
     "black": "#000000",
 }
-#: Colours for class 0 and class 1.
+#: Colors for class 0 and class 1.
 CLASS_COLORS = (COLORS["blue"], COLORS["vermillion"])
 #: A cycle for several series.
 PALETTE = [COLORS[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky", "black")]
 
 
 def use_course_style() -> None:
-    """Apply the course's Matplotlib defaults (size, grid, colour cycle)."""
+    """Apply the course's Matplotlib defaults (size, grid, color cycle)."""
     plt.rcParams.update(
         {
             "figure.figsize": (6.4, 4.0),
