@@ -233,6 +233,7 @@ def test_histories_compare_runs(histories):
     assert ax.get_yscale() == "log" and ax.get_ylabel() == "gradient norm"
     ax = plot_histories(histories, metric="weight_norm", log_scale=False, log_epochs=True)
     assert ax.get_xscale() == "log" and ax.lines[0].get_data()[0][0] == 1
+    assert plot_histories(histories, metric="loss").get_title() == "Mean BCE loss during training"
     with pytest.raises(ValueError, match="metric must be one of"):
         plot_histories(histories, metric="accuracy")
     with pytest.raises(ValueError, match="at least one"):

@@ -22,9 +22,8 @@ from course_utils.plotting.style import CLASS_COLORS, COLORS, PALETTE, new_axes
 from course_utils.validation import check_binary_targets, check_float_features
 
 #: Class 0 blue, through white at p = 0.5, to class 1 vermillion (color-blind safe).
-PROBABILITY_CMAP = LinearSegmentedColormap.from_list(
-    "course_probability", [CLASS_COLORS[0], "#FFFFFF", CLASS_COLORS[1]]
-)
+PROBABILITY_CMAP = LinearSegmentedColormap.from_list("course_probability",
+                                                     [CLASS_COLORS[0], "#FFFFFF", CLASS_COLORS[1]])
 
 FeatureMap = Callable[[torch.Tensor], torch.Tensor]
 _LINE_STYLES = ("-", "--", "-.", ":")
@@ -175,16 +174,13 @@ def plot_decision_boundary(
 ) -> Axes:
     """The points, the two decision regions and the boundary ``p = 0.5`` of a binary model of 2 inputs.
 
-    A ``LogisticRegression(2)`` without ``feature_map`` gets its exact line
-    ``w . x + b = 0``, read from ``model.linear`` (a ``Line2D`` labeled
-    "decision line ..."). With ``feature_map`` (a logistic regression on
-    polynomial features, say), or for another model with ``predict_proba``, the
-    boundary is the 0.5 contour of ``p(class 1 | x)`` on a grid: curved in the
-    plane of ``x``. Misclassified points are ringed in black when ``mark_errors`` is true.
+    A ``LogisticRegression(2)`` without ``feature_map`` gets its exact line ``w . x + b = 0``, read from
+    ``model.linear`` (a ``Line2D`` labeled "decision line ..."). With ``feature_map``, or for another model
+    with ``predict_proba``, the boundary is the 0.5 contour of ``p(class 1 | x)`` on a grid, curved or not.
+    Misclassified points are ringed in black when ``mark_errors`` is true.
 
-    Raises ``TypeError`` for a model without ``predict_proba``, and ``ValueError``
-    with an explanation for a model that does not take 2 inputs (or the
-    feature map's outputs) or does not return one output per row.
+    Raises ``TypeError`` for a model without ``predict_proba``, and ``ValueError`` with an explanation for
+    a model that does not take 2 inputs (or the feature map's outputs) or does not return one output per row.
     """
     probability = _model_probability(model, feature_map)
     X_np, y_np = _check_points(X, y)
@@ -262,7 +258,7 @@ def legend_below(ax: Axes, ncol: int = 2) -> None:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol, fontsize="small", frameon=False)
 
 
-def draw_normal(ax: Axes, w1: float, w2: float, b: float, length: float = 1.5, **arrow_kwargs) -> None:
+def draw_normal(ax: Axes, w1: float, w2: float, b: float, length: float = 1.5, color: str = COLORS["black"]) -> None:
     """An arrow from the line ``w . x + b = 0`` along ``w``: it points to the side predicted class 1."""
     norm_sq = w1 * w1 + w2 * w2
     if norm_sq == 0:
@@ -271,9 +267,8 @@ def draw_normal(ax: Axes, w1: float, w2: float, b: float, length: float = 1.5, *
     w = np.array([w1, w2])
     foot = center - (w @ center + b) / norm_sq * w
     tip = foot + length * w / np.sqrt(norm_sq)
-    arrow_kwargs.setdefault("color", COLORS["black"])
-    ax.annotate("", xy=tuple(tip), xytext=tuple(foot),
-                arrowprops={"arrowstyle": "-|>", "lw": 1.8, "color": arrow_kwargs["color"]}, zorder=6)
+    ax.annotate("", xy=tuple(tip), xytext=tuple(foot), arrowprops={"arrowstyle": "-|>", "lw": 1.8, "color": color},
+                zorder=6)
 
 
 def plot_candidate_lines(
@@ -385,8 +380,9 @@ def plot_histories(
         ax.set_yscale("log")
     if log_epochs:
         ax.set_xscale("log")
-    ax.set(xlabel="epoch", ylabel=_METRICS[metric],
-           title=title if title is not None else f"{_METRICS[metric].capitalize()} during training")
+    name = _METRICS[metric]
+    ax.set(xlabel="epoch", ylabel=name,
+           title=title if title is not None else f"{name[0].upper()}{name[1:]} during training")
     ax.legend(loc="best", fontsize="small")
     return ax
 
