@@ -9,7 +9,7 @@ rows). The recipes, all on the same MNIST files:
 ``course``
     Lesson 07's recipe, through the same functions the notebook calls:
     :func:`course_utils.mnist.images_to_tensor` and
-    :func:`course_utils.mnist_training.train_mnist` with its defaults.
+    :func:`course_utils.mnist.train_softmax_regression` with its defaults.
 ``sklearn``
     ``sklearn.linear_model.LogisticRegression()`` with its defaults on pixels
     scaled to [0, 1]. scikit-learn is one of the course's dependencies (``pyproject.toml``);
@@ -20,10 +20,10 @@ What is measured
     trained model, so it includes each recipe's own input preparation
     (per-image transforms; normalizing into one tensor; scaling for
     scikit-learn). Reading the files and the test evaluation are not timed
-    (``course`` trains through ``train_mnist`` without a held-out set, so the
+    (``course`` trains through ``train_softmax_regression`` without a held-out set, so the
     per-epoch validation evaluation the notebook shows is left out). ``test_accuracy`` is in percent on the
-    10,000 test images. ``peak_mb`` is the peak resident memory (``ru_maxrss``)
-    of the process that ran the recipe.
+    10,000 test images. ``peak_mb`` is the peak resident memory while the
+    recipe ran (see below).
 
 Timing, fairly
     All recipes run in one process on the same loaded data, one after the
@@ -36,12 +36,8 @@ Memory, fairly
     ``tracemalloc`` does not see torch's allocations, and ``ru_maxrss`` is a
     high-water mark that earlier recipes would leave behind. So while a recipe
     runs (the first of its repeats), a background thread samples the process's
-    resident memory every 5 ms (``/proc/self/statm``); ``peak_mb`` is the highest sample, which
-    includes the interpreter and the imported libraries. ``--isolate`` runs each
-    recipe in a fresh child process instead (multiprocessing "spawn") and reports
-    the child's exact ``ru_maxrss``; the text table then also shows the child's
-    memory right after its imports and data loading, so the recipe's own share
-    can be read off.
+    resident memory every 5 ms (``/proc/self/statm``); ``peak_mb`` is the
+    highest sample, which includes the interpreter and the imported libraries.
 """
 
 from __future__ import annotations
@@ -49,14 +45,17 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import multiprocessing
 import os
 import platform
 import resource
 import sys
 import threading
 import time
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 RECIPES = ("tutorial", "course", "sklearn")
 JSON_KEYS = ("recipe", "test_accuracy", "train_seconds", "peak_mb")
@@ -118,7 +117,7 @@ def sklearn_available() -> bool:
 
 
 def _splits(subset: int | None):
-    from course_utils.data import load_mnist
+    from course_utils.mnist import load_mnist
 
     train, test = load_mnist(train=True), load_mnist(train=False)
     n_train = len(train) if subset is None else min(subset, len(train))
@@ -126,13 +125,57 @@ def _splits(subset: int | None):
     return train, test, n_train, n_test
 
 
+def train_on_loader(
+    model: nn.Module,
+    loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    optimizer: torch.optim.Optimizer,
+    num_epochs: int,
+    loss_fn: nn.Module | None = None,
+    device: torch.device | str | None = None,
+) -> list[float]:
+    """The tutorial recipe's loop: for each epoch, for each ``(images, labels)`` batch of ``loader``, one step.
+
+    Returns the mean training loss of each epoch (averaged over batches).
+    Batches are moved to ``device`` (the model's device when ``None``).
+    """
+    import torch
+    from torch import nn
+
+    from course_utils.validation import check_finite_training, check_model, check_positive_int
+
+    num_epochs = check_positive_int(num_epochs, "num_epochs")
+    check_model(model, example="SoftmaxRegression()")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError("optimizer must be a torch.optim.Optimizer, e.g. torch.optim.SGD(model.parameters(), "
+                        f"lr=0.1); got {type(optimizer).__name__}.")
+    loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
+    if device is None:
+        device = next(model.parameters()).device
+    losses = []
+    model.train()
+    for _ in range(num_epochs):
+        total, batches = 0.0, 0
+        for images, labels in loader:
+            images, labels = images.to(device), labels.to(device)
+            loss = loss_fn(model(images), labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        if batches == 0:
+            raise ValueError("loader gave no batches: it is empty. Pass a DataLoader over a non-empty dataset.")
+        losses.append(total / batches)
+        check_finite_training(losses[-1], len(losses), parameters=list(model.parameters()))
+    return losses
+
+
 def _recipe_tutorial(subset: int | None, epochs: int | None, seed: int, threads: int | None) -> tuple[float, float]:
     import torch
     from torch.utils.data import DataLoader, Subset
 
     from course_utils.devices import get_device
-    from course_utils.mnist import images_to_tensor, to_tensor_transform
-    from course_utils.mnist_training import evaluate, train_on_loader
+    from course_utils.mnist import evaluate, images_to_tensor, to_tensor_transform
     from course_utils.models import SoftmaxRegression
     from course_utils.seeding import set_seed
 
@@ -153,8 +196,7 @@ def _recipe_tutorial(subset: int | None, epochs: int | None, seed: int, threads:
 
 def _recipe_course(subset: int | None, epochs: int | None, seed: int, threads: int | None) -> tuple[float, float]:
     from course_utils.devices import get_device
-    from course_utils.mnist import images_to_tensor
-    from course_utils.mnist_training import COURSE_RECIPE, evaluate, train_mnist
+    from course_utils.mnist import COURSE_RECIPE, evaluate, images_to_tensor, train_softmax_regression
     from course_utils.models import SoftmaxRegression
     from course_utils.seeding import set_seed
 
@@ -166,8 +208,8 @@ def _recipe_course(subset: int | None, epochs: int | None, seed: int, threads: i
     X_train = images_to_tensor(train.data[:n_train], device=device)
     y_train = train.targets[:n_train].to(device)
     # No held-out set during training: the notebook's per-epoch validation evaluation is monitoring, not training.
-    train_mnist(model, X_train, y_train, num_epochs=epochs or COURSE_RECIPE["num_epochs"], seed=seed,
-                progress=False, num_threads=threads or COURSE_RECIPE["num_threads"])
+    train_softmax_regression(model, X_train, y_train, num_epochs=epochs or COURSE_RECIPE["num_epochs"], seed=seed,
+                             progress=False, num_threads=threads or COURSE_RECIPE["num_threads"])
     if device.type == "cuda":
         import torch
 
@@ -221,21 +263,16 @@ def run_recipe(
         raise ValueError(f"unknown recipe {name!r}; choose from {', '.join(RECIPES)}.")
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
         raise ValueError(f"repeat must be a positive integer, got {repeat!r}.")
-    import torch
+    from course_utils.devices import torch_threads
 
-    previous = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
     times = []
-    try:
+    with torch_threads(threads):
         with PeakMemory() as memory:  # sampled during the first run only: the sampler costs a little time
             acc, seconds = _RUNNERS[name](subset, epochs, seed, threads)
         times.append(seconds)
         for _ in range(repeat - 1):
             acc, seconds = _RUNNERS[name](subset, epochs, seed, threads)
             times.append(seconds)
-    finally:
-        torch.set_num_threads(previous)
     return {
         "recipe": name,
         "test_accuracy": round(100.0 * acc, 2),
@@ -244,57 +281,11 @@ def run_recipe(
     }
 
 
-def _child(name: str, subset: int | None, epochs: int | None, seed: int, threads: int | None,
-           repeat: int) -> dict[str, Any]:
-    """Entry point of a spawned child: set thread counts, load, run, report (with the baseline memory)."""
-    import torch  # noqa: F401  (imported before measuring the baseline)
-
-    if name == "sklearn":
-        import sklearn.linear_model  # noqa: F401
-    else:
-        import torchvision  # noqa: F401
-    _splits(subset)  # the same reads the recipe does: counted in the baseline, not the recipe
-    baseline = current_rss_mb()
-    row = run_recipe(name, subset, epochs, seed, threads, repeat)
-    row["peak_mb"] = round(max_rss_mb(), 1)  # exact in a fresh process
-    row["baseline_mb"] = round(baseline, 1)
-    return row
-
-
-def _child_main(connection, *args) -> None:
-    """Run :func:`_child` and send its row (or the error) back through a pipe."""
-    try:
-        connection.send(("ok", _child(*args)))
-    except BaseException as exc:  # report any failure to the parent instead of dying silently
-        connection.send(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        connection.close()
-
-
-def run_isolated(name: str, subset: int | None, epochs: int | None, seed: int, threads: int | None,
-                 repeat: int = 1) -> dict[str, Any]:
-    """Run one recipe in a fresh ``spawn`` child process and return its row."""
-    ctx = multiprocessing.get_context("spawn")
-    receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child_main, args=(sender, name, subset, epochs, seed, threads, repeat))
-    process.start()
-    sender.close()
-    try:
-        status, payload = receiver.recv()
-    except EOFError:
-        status, payload = "error", "the child process ended without a result"
-    process.join()
-    if status != "ok":
-        raise RuntimeError(f"recipe {name!r} failed in its child process: {payload}")
-    return payload
-
-
 def run_benchmark(
     recipes: Sequence[str] = RECIPES,
     subset: int | None = None,
     epochs: int | None = None,
     seed: int = 0,
-    isolate: bool = False,
     threads: int | None = None,
     repeat: int = 1,
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -306,25 +297,19 @@ def run_benchmark(
         if name == "sklearn" and not sklearn_available():
             notes.append(SKLEARN_MISSING)
             continue
-        if isolate:
-            rows.append(run_isolated(name, subset, epochs, seed, threads, repeat))
-        else:
-            rows.append(run_recipe(name, subset, epochs, seed, threads, repeat))
+        rows.append(run_recipe(name, subset, epochs, seed, threads, repeat))
     return rows, notes
 
 
 def format_table(rows: list[dict[str, Any]], header: str = "") -> str:
     """The rows as a Markdown table (ready for the README)."""
-    with_base = all("baseline_mb" in r for r in rows)
-    cols = ["recipe", "test accuracy (%)", "train seconds", "peak MB"] + (["after imports+data MB"] if with_base else [])
+    cols = ["recipe", "test accuracy (%)", "train seconds", "peak MB"]
     lines = ([header, ""] if header else []) + [
         "| " + " | ".join(cols) + " |",
         "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|",
     ]
     for r in rows:
         cells = [r["recipe"], f"{r['test_accuracy']:.2f}", f"{r['train_seconds']:.2f}", f"{r['peak_mb']:.0f}"]
-        if with_base:
-            cells.append(f"{r['baseline_mb']:.0f}")
         lines.append("| " + " | ".join(cells) + " |")
     by_name = {r["recipe"]: r for r in rows}
     if "course" in by_name and "sklearn" in by_name and by_name["course"]["train_seconds"] > 0:
@@ -352,11 +337,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "scikit-learn's BLAS (default: each library's default; the course recipe uses 1)")
     parser.add_argument("--repeat", type=int, default=3, metavar="N",
                         help="train each recipe N times and report the fastest (default: %(default)s)")
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--isolate", action="store_true",
-                       help="run each recipe in a fresh child process (exact peak memory per recipe)")
-    group.add_argument("--in-process", action="store_true",
-                       help="run all recipes in this process, on the same data (the default)")
     args = parser.parse_args(argv)
     args.recipes = [r.strip() for r in args.recipes.split(",") if r.strip()]
     unknown = [r for r in args.recipes if r not in RECIPES]
@@ -371,8 +351,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    rows, notes = run_benchmark(args.recipes, args.subset, args.epochs, args.seed,
-                                isolate=args.isolate, threads=args.threads, repeat=args.repeat)
+    rows, notes = run_benchmark(args.recipes, args.subset, args.epochs, args.seed, args.threads, args.repeat)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if args.json:
@@ -383,8 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     threads = (f"{args.threads} CPU thread(s) for every recipe" if args.threads else
                f"default threads (torch {torch.get_num_threads()}; the course recipe 1)")
     size = "all 60,000 / 10,000 images" if args.subset is None else f"first {args.subset} train / test images"
-    where = "each recipe in its own process" if args.isolate else "all recipes in one process"
-    where += f", fastest of {args.repeat} run(s)"
+    where = f"all recipes in one process, fastest of {args.repeat} run(s)"
     header = (f"MNIST softmax regression, {size}; torch {torch.__version__}, {threads}, "
               f"{os.cpu_count()} CPU(s), {platform.machine()}; {where}.")
     print(format_table(rows, header))

@@ -1,10 +1,13 @@
-"""Where tensors live: a GPU when there is one, the CPU otherwise."""
+"""Where tensors live and how many CPU threads work on them."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import torch
 
-from course_utils.validation import check_bool, check_device
+from course_utils.validation import check_bool, check_device, check_positive_int
 
 
 def get_device(prefer_gpu: bool = True) -> torch.device:
@@ -27,3 +30,24 @@ def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return "cpu"
+
+
+@contextmanager
+def torch_threads(num_threads: int | None) -> Iterator[None]:
+    """Run the block with ``torch.set_num_threads(num_threads)``, then restore the previous count.
+
+    ``None`` leaves the thread count as it is. The course's models are tiny:
+    each operation takes microseconds, and splitting it across threads costs
+    more than it saves on a shared CPU (Binder, a laptop with a browser open),
+    so the trainers run on one thread.
+    """
+    if num_threads is not None:
+        num_threads = check_positive_int(num_threads, "num_threads", hint="Use e.g. num_threads=1, or None.")
+    previous = torch.get_num_threads()
+    if num_threads is not None and num_threads != previous:
+        torch.set_num_threads(num_threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)

@@ -14,34 +14,22 @@ The objective throughout is the mean binary cross-entropy on logits
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from course_utils.devices import torch_threads
 from course_utils.validation import (
-    TrainingDivergedError,
-    check_binary_targets,
-    check_finite,
-    check_number,
-    check_finite_training,
-    check_float_features,
-    check_matching_dtype,
-    check_model,
-    check_nonnegative,
-    check_positive,
-    check_positive_int,
-    check_returns_logits,
-    check_seed,
-    check_tensor,
+    TrainingDivergedError, check_binary_targets, check_finite, check_finite_training, check_float_features,
+    check_matching_dtype, check_model, check_nonnegative, check_number, check_positive, check_positive_int,
+    check_returns_logits, check_seed, check_tensor,
 )
 
 __all__ = [
+    "ObjectiveHistory",
     "TrainingDivergedError",
-    "TrainingHistory",
     "bce_for_parameters",
     "bce_gradients_by_hand",
     "fit_lbfgs",
@@ -52,36 +40,40 @@ __all__ = [
 
 
 @dataclass
-class TrainingHistory:
-    """What a training run went through, one entry per epoch.
+class ObjectiveHistory:
+    """Where a binary training run stood on its objective, epoch by epoch, on the whole training set.
 
     Entry ``k`` describes the model after ``k`` epochs: entry 0 is the
     starting point and the last entry the trained model, so every list has
-    ``num_epochs + 1`` entries.
+    ``num_epochs + 1`` entries (``epochs`` is ``[0, 1, ..., num_epochs]``).
 
-    Attributes
-    ----------
-    loss:
-        The mean BCE on the whole training set (without the penalty).
-    objective:
-        ``loss + weight_decay / 2 * ||w||^2``: what the optimizer minimises.
-    grad_norm:
-        The norm of the gradient of ``objective`` over all parameters; it is 0
-        exactly at the optimum, so it says how far from converged a run is.
-    weight_norm:
-        ``||w||`` over the weights (the biases left out).
-    params:
-        All parameters flattened into one list, e.g. ``[w1, w2, b]``.
+    - ``loss``: the mean BCE on the whole training set (without the penalty);
+    - ``objective``: ``loss + weight_decay / 2 * ||w||^2``, what the optimizer minimises;
+    - ``grad_norm``: the norm of the objective's gradient over all parameters, 0
+      exactly at the optimum, so it says how far from converged a run is;
+    - ``weight_norm``: ``||w||`` over the weights (the biases left out);
+    - ``params``: all parameters flattened into one list, e.g. ``[w1, w2, b]``.
     """
 
-    lr: float
-    weight_decay: float
-    batch_size: int | None
     loss: list[float] = field(default_factory=list)
     objective: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     weight_norm: list[float] = field(default_factory=list)
     params: list[list[float]] = field(default_factory=list)
+
+    def append(self, loss: float, objective: float, grad_norm: float, weight_norm: float,
+               params: list[float]) -> None:
+        """Record the next entry (the state after one more epoch)."""
+        self.loss.append(loss)
+        self.objective.append(objective)
+        self.grad_norm.append(grad_norm)
+        self.weight_norm.append(weight_norm)
+        self.params.append(params)
+
+    @property
+    def epochs(self) -> list[int]:
+        """The epoch of each entry: ``0`` (the start), ``1``, ..., ``num_epochs``."""
+        return list(range(len(self.loss)))
 
     @property
     def num_epochs(self) -> int:
@@ -95,13 +87,9 @@ class TrainingHistory:
         dip below ``tol`` and bounce back up.
         """
         check_positive(tol, "tol", hint="Use e.g. tol=1e-3.")
-        first = None
-        for epoch, g in enumerate(self.grad_norm):
-            if g < tol:
-                first = epoch if first is None else first
-            else:
-                first = None
-        return first
+        above = [epoch for epoch, g in enumerate(self.grad_norm) if not g < tol]  # NaN counts as above
+        first = above[-1] + 1 if above else 0
+        return first if first < len(self.grad_norm) else None
 
 
 def _check_data(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -140,59 +128,40 @@ def _logits(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
     return logits.reshape(-1, 1)
 
 
-def _penalty(weights: list[nn.Parameter], weight_decay: float) -> torch.Tensor:
-    if weight_decay == 0 or not weights:
-        return torch.zeros(())
-    return 0.5 * weight_decay * sum((w**2).sum() for w in weights)
+def _measure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, weight_decay: float,
+             for_step: bool = False) -> dict[str, float | list[float]]:
+    """Loss, objective, gradient norm, weight norm and parameters at the model's current parameters.
 
-
-def _measure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, weight_decay: float) -> dict[str, object]:
-    """Loss, objective, gradient norm and parameters at the model's current parameters."""
+    With ``for_step`` the BCE gradient is also left in each parameter's
+    ``.grad``, so that the same backward pass serves the optimizer's next step
+    (SGD adds ``weight_decay * w`` itself). Without it no ``.grad`` changes.
+    """
     weights, biases = _split_parameters(model)
-    params = weights + biases
     with torch.enable_grad():  # also inside a caller's torch.no_grad()
         loss = nn.functional.binary_cross_entropy_with_logits(_logits(model, X), y)
-        objective = loss + _penalty(weights, weight_decay)
-        grads = torch.autograd.grad(objective, params)
+        if for_step:
+            loss.backward()
+            grads = [p.grad for p in weights + biases]
+        else:
+            grads = torch.autograd.grad(loss, weights + biases)
     with torch.no_grad():
+        # the objective's gradient: the BCE gradient plus weight_decay * w on the weights
+        grads = [g + weight_decay * w for g, w in zip(grads, weights)] + list(grads[len(weights):])
+        weight_sq = sum((w**2).sum() for w in weights) if weights else torch.zeros(())
         return {
             "loss": loss.item(),
-            "objective": objective.item(),
+            "objective": loss.item() + 0.5 * weight_decay * weight_sq.item(),
             "grad_norm": torch.sqrt(sum((g**2).sum() for g in grads)).item(),
-            "weight_norm": torch.sqrt(sum((w**2).sum() for w in weights)).item() if weights else 0.0,
+            "weight_norm": torch.sqrt(weight_sq).item(),
             "params": torch.cat([p.detach().flatten() for _, p in model.named_parameters()]).tolist(),
         }
 
 
-@contextmanager
-def _one_cpu_thread() -> Iterator[None]:
-    """Run tiny CPU problems on one thread, then restore the thread count.
-
-    With a few hundred rows and 2 features every operation takes microseconds;
-    splitting it across threads costs more than it saves (several times more
-    on a busy machine), so the training loops below run single-threaded.
-    """
-    n_threads = torch.get_num_threads()
-    if n_threads == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(n_threads)
-
-
-def _check_progress(history: TrainingHistory, lr: float | None, fix: str | None = None) -> None:
-    """Stop with :class:`TrainingDivergedError` when the last recorded entry is not finite (free: values are floats)."""
+def _check_progress(history: ObjectiveHistory, lr: float | None, fix: str | None = None) -> None:
+    """Stop with :class:`TrainingDivergedError` when the last entry is not finite (free: values are floats)."""
     weights_finite = math.isfinite(history.weight_norm[-1]) and math.isfinite(history.grad_norm[-1])
-    check_finite_training(history.loss[-1], epoch=len(history.loss) - 1, lr=lr, weights_finite=weights_finite,
+    check_finite_training(history.loss[-1], epoch=history.num_epochs, lr=lr, weights_finite=weights_finite,
                           fix=fix)
-
-
-def _record(history: TrainingHistory, values: dict[str, object]) -> None:
-    for key, value in values.items():
-        getattr(history, key).append(value)
 
 
 def objective(model: nn.Module, X: torch.Tensor, y: torch.Tensor, weight_decay: float = 0.0) -> float:
@@ -217,21 +186,11 @@ def bce_gradients_by_hand(
         dL/dw = mean over rows of (p - y) * x
         dL/db = mean over rows of (p - y)
 
-    Parameters
-    ----------
-    X:
-        Features, ``(n, d)`` floats.
-    y:
-        Labels 0/1, shaped ``(n,)`` or ``(n, 1)``.
-    weight, bias:
-        The parameters, shaped like ``nn.Linear(d, 1)``'s: ``(1, d)`` and ``(1,)``
-        (``(d,)`` and a 0-d bias work too).
-
-    Returns
-    -------
-    grad_weight, grad_bias:
-        Shaped like ``weight`` and ``bias``, so they can be compared directly
-        with ``model.linear.weight.grad`` and ``model.linear.bias.grad``.
+    ``X`` is ``(n, d)`` floats and ``y`` 0/1 labels shaped ``(n,)`` or ``(n, 1)``;
+    ``weight`` and ``bias`` are shaped like ``nn.Linear(d, 1)``'s, ``(1, d)`` and
+    ``(1,)`` (``(d,)`` and a 0-d bias work too). The gradients come back shaped
+    like ``weight`` and ``bias``, so they compare directly with
+    ``model.linear.weight.grad`` and ``model.linear.bias.grad``.
     """
     X = check_float_features(X, non_empty=True, finite=True)
     y = check_binary_targets(y, n_rows=X.shape[0]).to(X.dtype)
@@ -284,8 +243,8 @@ def train_logistic_regression(
     weight_decay: float = 0.0,
     batch_size: int | None = None,
     seed: int = 0,
-) -> TrainingHistory:
-    """Train a binary model with SGD on ``BCEWithLogitsLoss``; return its :class:`TrainingHistory`.
+) -> ObjectiveHistory:
+    """Train a binary model with SGD on ``BCEWithLogitsLoss``.
 
     Parameters
     ----------
@@ -309,11 +268,8 @@ def train_logistic_regression(
     seed:
         Seeds the mini-batch shuffling (unused for full batch).
 
-    Returns
-    -------
-    TrainingHistory
-        Loss, objective, gradient norm, weight norm and parameters after each
-        epoch, all measured on the whole training set.
+    Returns the run's :class:`ObjectiveHistory`: loss, objective, gradient norm,
+    weight norm and parameters after each epoch, measured on the whole training set.
     """
     X, y = _check_data(model, X, y)
     lr = check_positive(lr, "lr", hint="Values from 0.1 to 2 suit features of order 1.")
@@ -327,39 +283,24 @@ def train_logistic_regression(
         [{"params": weights, "weight_decay": weight_decay}, {"params": biases, "weight_decay": 0.0}], lr=lr
     )
     loss_fn = nn.BCEWithLogitsLoss()
-    history = TrainingHistory(lr=lr, weight_decay=weight_decay, batch_size=batch_size)
+    loader = None if batch_size is None else DataLoader(
+        TensorDataset(X, y), batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    history = ObjectiveHistory()
     model.train()
-    with _one_cpu_thread():
-        if batch_size is None:
-            for _ in range(num_epochs):
-                optimizer.zero_grad()
-                loss = loss_fn(_logits(model, X), y)
-                loss.backward()
-                # Record the state this step starts from: its loss, and its gradient
-                # (the BCE gradient plus weight_decay * w, as SGD applies it).
-                with torch.no_grad():
-                    squared = sum(((p.grad + weight_decay * p) ** 2).sum() for p in weights)
-                    squared = squared + sum((p.grad**2).sum() for p in biases)
-                    weight_sq = sum((p**2).sum() for p in weights) if weights else torch.zeros(())
-                    history.loss.append(loss.item())
-                    history.objective.append(loss.item() + 0.5 * weight_decay * weight_sq.item())
-                    history.grad_norm.append(torch.sqrt(squared).item())
-                    history.weight_norm.append(torch.sqrt(weight_sq).item())
-                    history.params.append(torch.cat([p.detach().flatten() for _, p in model.named_parameters()]).tolist())
-                _check_progress(history, lr)
+    with torch_threads(1):
+        for _ in range(num_epochs):
+            optimizer.zero_grad()
+            # full batch: one backward pass records the state the step starts from and leaves the step's gradient
+            history.append(**_measure(model, X, y, weight_decay, for_step=loader is None))
+            _check_progress(history, lr)
+            if loader is None:
                 optimizer.step()
-        else:
-            loader = DataLoader(
-                TensorDataset(X, y), batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
-            )
-            for _ in range(num_epochs):
-                _record(history, _measure(model, X, y, weight_decay))
-                _check_progress(history, lr)
-                for X_batch, y_batch in loader:
-                    optimizer.zero_grad()
-                    loss_fn(_logits(model, X_batch), y_batch).backward()
-                    optimizer.step()
-        _record(history, _measure(model, X, y, weight_decay))
+                continue
+            for X_batch, y_batch in loader:
+                optimizer.zero_grad()
+                loss_fn(_logits(model, X_batch), y_batch).backward()
+                optimizer.step()
+        history.append(**_measure(model, X, y, weight_decay))
         _check_progress(history, lr)
     return history
 
@@ -371,7 +312,7 @@ def fit_lbfgs(
     weight_decay: float = 0.0,
     max_iter: int = 200,
     tolerance_grad: float = 1e-7,
-) -> TrainingHistory:
+) -> ObjectiveHistory:
     """Minimise the same objective with full-batch LBFGS (strong Wolfe line search).
 
     Logistic regression's objective is convex, so LBFGS and gradient descent
@@ -394,19 +335,20 @@ def fit_lbfgs(
         history_size=20,
         line_search_fn="strong_wolfe",
     )
-    history = TrainingHistory(lr=1.0, weight_decay=weight_decay, batch_size=None)
-    _record(history, _measure(model, X, y, weight_decay))
+    history = ObjectiveHistory()
+    history.append(**_measure(model, X, y, weight_decay))
 
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
-        value = nn.functional.binary_cross_entropy_with_logits(_logits(model, X), y) + _penalty(weights, weight_decay)
+        penalty = 0.5 * weight_decay * sum((w**2).sum() for w in weights)
+        value = nn.functional.binary_cross_entropy_with_logits(_logits(model, X), y) + penalty
         value.backward()
         return value
 
     model.train()
-    with _one_cpu_thread():
+    with torch_threads(1):
         optimizer.step(closure)
-        _record(history, _measure(model, X, y, weight_decay))
+        history.append(**_measure(model, X, y, weight_decay))
     _check_progress(history, None, fix="LBFGS diverged: standardize the features, or add weight decay "
                                        "(e.g. weight_decay=1e-3) so that the optimum is finite.")
     return history

@@ -16,7 +16,7 @@ What it writes:
 
 The same inputs give the same bytes: the SVG hash salt is fixed and no date or
 software version is written into the files. Thumbnail 07 needs MNIST (found
-through ``COURSE_DATA_DIR`` or ``data/``, see ``course_utils.data``).
+through ``COURSE_DATA_DIR`` or ``data/``, see ``course_utils.mnist``).
 """
 
 from __future__ import annotations
@@ -307,8 +307,8 @@ def thumb_06() -> plt.Figure:
 
 
 def thumb_07() -> plt.Figure:
-    """Lesson 07: the first twelve MNIST test digits with their labels (needs MNIST, see course_utils.data)."""
-    from course_utils.data import load_mnist
+    """Lesson 07: the first twelve MNIST test digits with their labels (needs MNIST, see course_utils.mnist)."""
+    from course_utils.mnist import load_mnist
     from course_utils.plotting.mnist import plot_digit_grid
 
     test = load_mnist(train=False, download=False)

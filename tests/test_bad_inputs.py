@@ -18,7 +18,8 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from course_utils import devices, features, metrics, mnist, seeding, synthetic, tabular, training  # noqa: E402
-from course_utils.data import DatasetNotFoundError, load_mnist  # noqa: E402
+from course_utils.data import DatasetNotFoundError  # noqa: E402
+from course_utils.mnist import load_mnist  # noqa: E402
 from course_utils.models import LogisticRegression, SoftmaxRegression  # noqa: E402
 from course_utils.plotting import binary as pbinary  # noqa: E402
 from course_utils.plotting import decisions as pdecisions  # noqa: E402
@@ -60,7 +61,7 @@ def mnist_toy(n: int = 32, label: int | None = None):
 
 
 def train_mnist(model=None, X=None, y=None, **kwargs):
-    from course_utils.mnist_training import train_mnist as run
+    from course_utils.mnist import train_softmax_regression as run
 
     X0, y0 = mnist_toy()
     torch.manual_seed(0)
@@ -70,7 +71,7 @@ def train_mnist(model=None, X=None, y=None, **kwargs):
 
 
 def evaluate(model=None, X=None, y=None, **kwargs):
-    from course_utils.mnist_training import evaluate as run
+    from course_utils.mnist import evaluate as run
 
     X0, y0 = mnist_toy()
     return run(model if model is not None else SoftmaxRegression(), X0 if X is None else X, y0 if y is None else y,
@@ -148,7 +149,7 @@ CASES = [
     ("bce_for_parameters-bias-string", lambda: training.bce_for_parameters(*blobs(), (1.0, 2.0), "a"), ValueError, r"bias must be a number, got 'a'"),
     ("bce_for_parameters-weight-length", lambda: training.bce_for_parameters(*blobs(), (1.0, 2.0, 3.0), 0.0), ValueError, r"weight has 3 entries but X has 2 features"),
     ("bce_for_parameters-weight-text", lambda: training.bce_for_parameters(*blobs(), "ab", 0.0), TypeError, r"weight must be a tensor or a list of numbers"),
-    ("epochs_to_converge-tol-0", lambda: training.TrainingHistory(1.0, 0.0, None).epochs_to_converge(0), ValueError, r"tol must be a positive number.*1e-3"),
+    ("epochs_to_converge-tol-0", lambda: training.ObjectiveHistory().epochs_to_converge(0), ValueError, r"tol must be a positive number.*1e-3"),
     # ----------------------------------------------------------------- seeds: one rule everywhere
     ("set_seed-negative", lambda: seeding.set_seed(-1), ValueError, r"seed must be a non-negative integer, got -1"),
     ("set_seed-string", lambda: seeding.set_seed("a"), ValueError, r"seed must be a non-negative integer, got 'a' \(a str\)"),
@@ -186,10 +187,10 @@ CASES = [
     ("train_mnist-not-a-module", lambda: train_mnist(model=lambda t: t), TypeError, r"model must be a torch.nn.Module"),
     ("train_mnist-require_logits-string", lambda: train_mnist(require_logits="yes"), ValueError, r"require_logits must be True or False"),
     ("train_mnist-weight_decay-negative", lambda: train_mnist(weight_decay=-0.1), ValueError, r"weight_decay must be a number >= 0"),
-    ("train_on_loader-empty-loader", lambda: __import__("course_utils.mnist_training", fromlist=["x"]).train_on_loader(SoftmaxRegression(), [], torch.optim.SGD(SoftmaxRegression().parameters(), lr=0.1), num_epochs=1), ValueError, r"loader gave no batches"),
-    ("train_on_loader-optimizer-string", lambda: __import__("course_utils.mnist_training", fromlist=["x"]).train_on_loader(SoftmaxRegression(), [], "sgd", num_epochs=1), TypeError, r"optimizer must be a torch.optim.Optimizer"),
+    ("train_on_loader-empty-loader", lambda: __import__("course_utils.bench", fromlist=["x"]).train_on_loader(SoftmaxRegression(), [], torch.optim.SGD(SoftmaxRegression().parameters(), lr=0.1), num_epochs=1), ValueError, r"loader gave no batches"),
+    ("train_on_loader-optimizer-string", lambda: __import__("course_utils.bench", fromlist=["x"]).train_on_loader(SoftmaxRegression(), [], "sgd", num_epochs=1), TypeError, r"optimizer must be a torch.optim.Optimizer"),
     ("train_mnist-optimizer", lambda: train_mnist(optimizer="rmsprop"), ValueError, r"optimizer must be one of \('adam', 'sgd'\)"),
-    ("validation_split-seed-negative", lambda: __import__("course_utils.mnist_training", fromlist=["x"]).validation_split(100, 10, seed=-1), ValueError, r"seed must be a non-negative integer, got -1"),
+    ("validation_split-seed-negative", lambda: __import__("course_utils.mnist", fromlist=["x"]).validation_split(100, 10, seed=-1), ValueError, r"seed must be a non-negative integer, got -1"),
     ("evaluate-label-10", lambda: evaluate(y=mnist_toy(label=10)[1]), ValueError, r"label 10.*0..9"),
     ("evaluate-empty", lambda: evaluate(X=torch.zeros(0, 1, 28, 28), y=torch.zeros(0, dtype=torch.long)), ValueError, r"empty"),
     # ----------------------------------------------------------------- MNIST tensors and the loader

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from course_utils import get_device, set_seed
-from course_utils.devices import describe_device
+from course_utils.devices import describe_device, torch_threads
 from course_utils.validation import (
     check_binary_targets,
     check_float_features,
@@ -48,6 +48,23 @@ def test_get_device_cpu_when_asked_or_without_cuda(monkeypatch):
 def test_get_device_cuda_when_present(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert get_device() == torch.device("cuda")
+
+
+def test_torch_threads_sets_and_restores_the_thread_count():
+    before = torch.get_num_threads()
+    target = 1 if before != 1 else 2
+    with torch_threads(target):
+        assert torch.get_num_threads() == target
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError, match="inside"):
+        with torch_threads(target):
+            raise RuntimeError("inside")
+    assert torch.get_num_threads() == before  # restored on an error too
+    with torch_threads(None):
+        assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="num_threads must be a positive integer"):
+        with torch_threads(0):
+            pass
 
 
 def test_check_float_features_accepts_a_good_batch():

@@ -12,12 +12,9 @@ from pathlib import Path
 import pytest
 
 from course_utils import bench
-from course_utils.data import mnist_files_present
+from tests.helpers import needs_mnist
 
 REPO = Path(__file__).resolve().parent.parent
-needs_mnist = pytest.mark.skipif(
-    not mnist_files_present(), reason="MNIST is not in the data root; set COURSE_DATA_DIR to a folder holding MNIST/raw"
-)
 
 
 def _check_rows(rows, recipes):
@@ -32,7 +29,7 @@ def _check_rows(rows, recipes):
 
 @needs_mnist
 def test_json_rows_on_a_tiny_subset(capsys):
-    assert bench.main(["--json", "--in-process", "--subset", "300", "--epochs", "1", "--threads", "1"]) == 0
+    assert bench.main(["--json", "--subset", "300", "--epochs", "1", "--threads", "1"]) == 0
     out = capsys.readouterr().out
     rows = json.loads(out)
     expected = bench.RECIPES if bench.sklearn_available() else ("tutorial", "course")
@@ -42,7 +39,7 @@ def test_json_rows_on_a_tiny_subset(capsys):
 @needs_mnist
 def test_missing_scikit_learn_skips_its_row_with_a_note(monkeypatch, capsys):
     monkeypatch.setattr(bench, "sklearn_available", lambda: False)
-    bench.main(["--json", "--in-process", "--subset", "200", "--epochs", "1", "--recipes", "course,sklearn"])
+    bench.main(["--json", "--subset", "200", "--epochs", "1", "--recipes", "course,sklearn"])
     captured = capsys.readouterr()
     _check_rows(json.loads(captured.out), ["course"])
     assert "scikit-learn is not installed" in captured.err
@@ -50,8 +47,8 @@ def test_missing_scikit_learn_skips_its_row_with_a_note(monkeypatch, capsys):
 
 
 @needs_mnist
-def test_command_line_runs_each_recipe_in_its_own_process():
-    """The default path: ``python -m course_utils.bench`` spawns a child per recipe."""
+def test_command_line_prints_the_json_rows():
+    """``python -m course_utils.bench`` as a learner runs it, in a fresh interpreter."""
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     result = subprocess.run(
         [sys.executable, "-m", "course_utils.bench", "--json", "--subset", "200", "--epochs", "1",
@@ -90,6 +87,13 @@ def test_bad_options_are_refused(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+def test_the_isolation_flags_are_gone():
+    """Memory is measured one way (the sampling thread): no child processes, no flag that does nothing."""
+    for flag in ("--isolate", "--in-process"):
+        with pytest.raises(SystemExit):
+            bench.parse_args([flag])
+
+
 def test_memory_helpers_report_megabytes():
     assert 1 < bench.current_rss_mb() <= bench.max_rss_mb() * 1.01 + 1
 
@@ -119,4 +123,4 @@ def test_repeat_must_be_positive():
         run_recipe("course", subset=100, epochs=1, repeat=0)
     with pytest.raises(SystemExit):
         parse_args(["--repeat", "0"])
-    assert parse_args([]).repeat == 3 and not parse_args([]).isolate
+    assert parse_args([]).repeat == 3

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import fetch_data
-from course_utils.data import ENV_VAR, MNIST_FILES, DatasetNotFoundError, mnist_files_present
+from course_utils.data import ENV_VAR, DatasetNotFoundError
+from course_utils.mnist import files
+from course_utils.mnist.files import MNIST_FILES, mnist_files_present
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTBUILD = ROOT / "postBuild"
@@ -121,7 +122,7 @@ def test_postbuild_installs_course_utils_without_touching_conda_packages():
     for command in installs:
         assert "--no-deps" in command, f"dependencies come from environment.yml (conda): {command}"
         assert re.search(r"-e \.(\s|$)", command), f"course_utils should be installed editable: {command}"
-    assert any("course_utils.fetch_data" in c for c in commands), "postBuild must fetch MNIST at build time"
+    assert any("course_utils.mnist" in c for c in commands), "postBuild must fetch MNIST at build time"
 
 
 def test_postbuild_runs_offline_when_the_data_is_there(mnist_root, shim_path):
@@ -149,7 +150,7 @@ def test_postbuild_stops_with_a_clear_message_offline_without_data(tmp_path, shi
     result = subprocess.run(["bash", str(POSTBUILD)], cwd=ROOT, capture_output=True, text=True, timeout=300,
                             env=_offline_env(PATH=path, **{ENV_VAR: str(empty)}))
     assert result.returncode != 0, "an offline build without MNIST must fail, not succeed without data"
-    # course_utils.fetch_data's own message: what failed, where it looked, how to fix it; no traceback.
+    # python -m course_utils.mnist's own message: what failed, where it looked, how to fix it; no traceback.
     assert "Could not fetch MNIST" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert str(empty / "MNIST" / "raw") in result.stderr, "the message must say where it looked"
@@ -161,31 +162,30 @@ def _trust_fake_mnist(monkeypatch, root: Path) -> None:
     """Let course_utils.data's size-and-MD5 verification accept the tiny fake files under ``root``."""
     import hashlib
 
-    from course_utils import data
 
     for name in MNIST_FILES:
         content = (root / "MNIST" / "raw" / name).read_bytes()
-        monkeypatch.setitem(data.MNIST_CHECKSUMS, name, (len(content), hashlib.md5(content).hexdigest()))
+        monkeypatch.setitem(files.MNIST_CHECKSUMS, name, (len(content), hashlib.md5(content).hexdigest()))
 
 
-# --------------------------------------------------------------------------- course_utils.fetch_data
+# --------------------------------------------------------------------------- python -m course_utils.mnist
 
 
-def test_fetch_data_main_reports_the_missing_files(tmp_path, monkeypatch, capsys):
+def test_fetch_main_reports_the_missing_files(tmp_path, monkeypatch, capsys):
     def offline(*args, **kwargs):
         raise DatasetNotFoundError("MNIST is not in X and could not be downloaded (URLError).")
 
-    monkeypatch.setattr(fetch_data, "load_mnist", offline)
-    assert fetch_data.main(["--root", str(tmp_path)]) == 1
+    monkeypatch.setattr(files, "load_mnist", offline)
+    assert files.main(["--root", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "Could not fetch MNIST" in err and "could not be downloaded" in err
 
 
-def test_fetch_data_main_uses_files_already_there(tmp_path, monkeypatch, capsys):
+def test_fetch_main_uses_files_already_there(tmp_path, monkeypatch, capsys):
     root = _write_fake_mnist(tmp_path / "data", n_train=12, n_test=6)
     _trust_fake_mnist(monkeypatch, root)
     before = _snapshot(root)
-    assert fetch_data.main(["--root", str(root)]) == 0
+    assert files.main(["--root", str(root)]) == 0
     out = capsys.readouterr().out
     assert "nothing to download" in out
     assert "12 training and 6 test images" in out
@@ -193,9 +193,9 @@ def test_fetch_data_main_uses_files_already_there(tmp_path, monkeypatch, capsys)
     assert _snapshot(root) == before
 
 
-def test_fetch_data_uses_the_course_data_root(tmp_path, monkeypatch, capsys):
+def test_fetch_uses_the_course_data_root(tmp_path, monkeypatch, capsys):
     root = _write_fake_mnist(tmp_path / "elsewhere")
     _trust_fake_mnist(monkeypatch, root)
     monkeypatch.setenv(ENV_VAR, str(root))
-    assert fetch_data.main([]) == 0
+    assert files.main([]) == 0
     assert f"Data root: {root.resolve()}" in capsys.readouterr().out

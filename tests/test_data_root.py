@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import data
-from course_utils.data import DatasetNotFoundError, data_root, load_mnist, mnist_files_present
+from course_utils.data import DatasetNotFoundError, data_root
+from course_utils.mnist.files import MNIST_FILES, load_mnist, mnist_files_present
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ def test_offline_without_files_gives_one_clear_error(monkeypatch, tmp_path, caps
         load_mnist(train=True)
     message = str(info.value)
     assert str(tmp_path / "MNIST" / "raw") in message
-    for name in data.MNIST_FILES:
+    for name in MNIST_FILES:
         assert name in message
     assert "COURSE_DATA_DIR" in message
     assert info.value.__cause__ is None and info.value.__suppress_context__  # no urllib traceback chained

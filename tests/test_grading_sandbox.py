@@ -338,7 +338,8 @@ LESSON_CASES = _lesson_cases()
 
 @pytest.fixture(scope="module")
 def graded_lessons(tmp_path_factory):
-    from course_utils.data import data_root, mnist_files_present
+    from course_utils.data import data_root
+    from course_utils.mnist import mnist_files_present
 
     if not mnist_files_present(data_root()):
         pytest.skip("MNIST is not present (lesson 07): set COURSE_DATA_DIR")

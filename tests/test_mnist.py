@@ -8,7 +8,8 @@ import urllib.request
 import pytest
 import torch
 
-from course_utils.data import MNIST_FILES, DatasetNotFoundError, load_mnist, mnist_files_present
+from course_utils.data import DatasetNotFoundError
+from course_utils.mnist import MNIST_FILES, load_mnist
 from course_utils.mnist import (
     MNIST_MEAN,
     MNIST_STD,
@@ -20,10 +21,7 @@ from course_utils.mnist import (
     to_tensor_transform,
     training_mean_std,
 )
-
-needs_mnist = pytest.mark.skipif(
-    not mnist_files_present(), reason="MNIST is not in the data root; set COURSE_DATA_DIR to a folder holding MNIST/raw"
-)
+from tests.helpers import needs_mnist
 
 
 @needs_mnist

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from course_utils import data, fetch_data
-from course_utils.data import (
+from course_utils.data import data_root
+from course_utils.mnist import files
+from course_utils.mnist.files import (
     MNIST_CHECKSUMS,
     MNIST_FILES,
     DatasetFileError,
@@ -27,7 +28,7 @@ from course_utils.data import (
     verify_mnist,
 )
 
-REAL_RAW = data.data_root() / "MNIST" / "raw"
+REAL_RAW = data_root() / "MNIST" / "raw"
 needs_mnist = pytest.mark.skipif(
     not all((REAL_RAW / name).exists() for name in MNIST_FILES),
     reason="needs the plain MNIST files under the data root (set COURSE_DATA_DIR)",
@@ -37,7 +38,7 @@ needs_mnist = pytest.mark.skipif(
 @pytest.fixture(autouse=True)
 def fresh_cache(monkeypatch):
     """Each test starts with nothing verified, so every check really runs."""
-    monkeypatch.setattr(data, "_VERIFIED", {})
+    monkeypatch.setattr(files, "_VERIFIED", {})
 
 
 def make_root(tmp_path: Path, skip: tuple[str, ...] = ()) -> Path:
@@ -70,7 +71,7 @@ def test_checksums_are_those_published_with_the_shared_copy():
 def test_gz_checksums_are_torchvisions():
     from torchvision import datasets
 
-    assert {f"{name}.gz": md5 for name, md5 in data.MNIST_GZ_MD5.items()} == dict(datasets.MNIST.resources)
+    assert {f"{name}.gz": md5 for name, md5 in files.MNIST_GZ_MD5.items()} == dict(datasets.MNIST.resources)
 
 
 @needs_mnist
@@ -107,7 +108,7 @@ def _expect_file_error(root: Path, train: bool, path: Path, *words: str) -> str:
     assert str(path) in message, "the message must name the file"
     for word in words:
         assert word in message, f"{word!r} missing from: {message}"
-    assert "fetch_data" in message and "COURSE_DATA_DIR" in message, "the message must say how to fix it"
+    assert "python -m course_utils.mnist" in message and "COURSE_DATA_DIR" in message, "the message must say how to fix it"
     assert info.value.__cause__ is None, "no chained traceback"
     assert info.value.__context__ is None or info.value.__suppress_context__
     return message
@@ -194,7 +195,7 @@ def test_a_verified_file_is_hashed_once_per_process(monkeypatch, tmp_path):
         calls.append(1)
         return real_md5(*args, **kwargs)
 
-    monkeypatch.setattr(data.hashlib, "md5", counting_md5)
+    monkeypatch.setattr(files.hashlib, "md5", counting_md5)
     load_mnist(train=False, root=root)
     assert len(calls) == 2  # images and labels
     load_mnist(train=False, root=root)
@@ -213,28 +214,28 @@ def test_a_file_changed_after_verification_is_checked_again(tmp_path):
 
 
 @needs_mnist
-def test_fetch_data_reports_a_damaged_file_without_a_traceback(tmp_path, capsys):
+def test_fetch_reports_a_damaged_file_without_a_traceback(tmp_path, capsys):
     root = make_root(tmp_path, skip=("train-labels-idx1-ubyte",))
     path = root / "MNIST" / "raw" / "train-labels-idx1-ubyte"
     path.write_bytes(b"\0" * 10)
-    assert fetch_data.main(["--root", str(root)]) == 1
+    assert files.main(["--root", str(root)]) == 1
     err = capsys.readouterr().err
     assert str(path) in err and "truncated" in err and "Traceback" not in err
 
 
-def test_fetch_data_reports_a_missing_root_without_a_traceback(tmp_path, capsys):
+def test_fetch_reports_a_missing_root_without_a_traceback(tmp_path, capsys):
     missing = tmp_path / "nowhere"
-    assert fetch_data.main(["--root", str(missing)]) == 1
+    assert files.main(["--root", str(missing)]) == 1
     err = capsys.readouterr().err
     assert "does not exist" in err and "Traceback" not in err
     assert not missing.exists()
 
 
-def test_fetch_data_reports_an_unexpected_error_without_a_traceback(monkeypatch, tmp_path, capsys):
+def test_fetch_reports_an_unexpected_error_without_a_traceback(monkeypatch, tmp_path, capsys):
     def broken(**kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path))
 
-    monkeypatch.setattr(fetch_data, "load_mnist", broken)
-    assert fetch_data.main(["--root", str(tmp_path)]) == 1
+    monkeypatch.setattr(files, "load_mnist", broken)
+    assert files.main(["--root", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "PermissionError" in err and "writable" in err and "Traceback" not in err

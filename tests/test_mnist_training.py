@@ -1,4 +1,4 @@
-"""The course recipe (course_utils.mnist_training) and the metrics lesson 07 looks inside with."""
+"""The course recipe (course_utils.mnist.training) and the metrics lesson 07 looks inside with."""
 
 from __future__ import annotations
 
@@ -10,25 +10,21 @@ import torch.nn.functional as F
 from torch import nn
 
 from course_utils import set_seed
-from course_utils.data import mnist_files_present
 from course_utils.metrics import accuracy, confusion_matrix, per_class_accuracy
-from course_utils.mnist_training import (
+from course_utils.bench import train_on_loader
+from course_utils.mnist import (
     COURSE_RECIPE,
-    History,
+    EpochMetrics,
     evaluate,
-    make_optimizer,
-    make_schedule,
     minibatches,
+    mnist_files_present,
     mnist_splits,
-    train_mnist,
-    train_on_loader,
+    train_softmax_regression,
     validation_split,
 )
+from course_utils.mnist.training import _optimizer_and_schedule
 from course_utils.models import SoftmaxRegression
-
-needs_mnist = pytest.mark.skipif(
-    not mnist_files_present(), reason="MNIST is not in the data root; set COURSE_DATA_DIR to a folder holding MNIST/raw"
-)
+from tests.helpers import needs_mnist
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +124,7 @@ def test_short_run_on_a_subset_reaches_85_percent(mnist_subset):
     X_train, y_train, X_val, y_val = mnist_subset
     set_seed(0)
     model = SoftmaxRegression()
-    history = train_mnist(model, X_train, y_train, X_val, y_val, num_epochs=3, progress=False)
+    history = train_softmax_regression(model, X_train, y_train, X_val, y_val, num_epochs=3, progress=False)
     assert len(history.train_loss) == len(history.val_accuracy) == len(history.lr) == 3
     assert history.epochs == [1, 2, 3]
     assert history.val_accuracy[-1] >= 0.85
@@ -142,7 +138,7 @@ def test_training_is_bit_reproducible(mnist_subset):
     for _ in range(2):
         set_seed(0)
         model = SoftmaxRegression()
-        runs.append((train_mnist(model, X_train, y_train, X_val, y_val, num_epochs=1, progress=False), model))
+        runs.append((train_softmax_regression(model, X_train, y_train, X_val, y_val, num_epochs=1, progress=False), model))
     assert runs[0][0].as_dict() == runs[1][0].as_dict()
     assert torch.equal(runs[0][1].linear.weight, runs[1][1].linear.weight)
 
@@ -150,18 +146,17 @@ def test_training_is_bit_reproducible(mnist_subset):
 def test_learning_rate_decays_linearly_to_zero():
     X, y = _toy(100)
     set_seed(0)
-    history = train_mnist(SoftmaxRegression(), X, y, num_epochs=4, batch_size=25, lr=0.02, progress=False)
+    history = train_softmax_regression(SoftmaxRegression(), X, y, num_epochs=4, batch_size=25, lr=0.02, progress=False)
     assert history.lr == pytest.approx([0.02, 0.015, 0.01, 0.005])
     assert history.val_loss == [] and history.val_accuracy == []
-    constant = train_mnist(SoftmaxRegression(), X, y, num_epochs=3, batch_size=25, lr=0.02,
-                           schedule="constant", progress=False)
+    constant = train_softmax_regression(SoftmaxRegression(), X, y, num_epochs=3, batch_size=25, lr=0.02,
+                                        schedule="constant", progress=False)
     assert constant.lr == pytest.approx([0.02] * 3)
 
 
 def test_schedule_reaches_zero_after_the_last_step():
     model = SoftmaxRegression()
-    opt = make_optimizer(model, "sgd", lr=1.0)
-    schedule = make_schedule(opt, "linear", total_steps=4)
+    opt, schedule = _optimizer_and_schedule(model, "sgd", lr=1.0, weight_decay=0.0, schedule="linear", total_steps=4)
     rates = []
     for _ in range(4):
         opt.step()
@@ -173,10 +168,10 @@ def test_schedule_reaches_zero_after_the_last_step():
 def test_thread_count_is_restored(monkeypatch):
     before = torch.get_num_threads()
     X, y = _toy(32)
-    train_mnist(SoftmaxRegression(), X, y, num_epochs=1, progress=False, num_threads=1)
+    train_softmax_regression(SoftmaxRegression(), X, y, num_epochs=1, progress=False, num_threads=1)
     assert torch.get_num_threads() == before
     with pytest.raises(ValueError):
-        train_mnist(SoftmaxRegression(), X, y.float(), num_epochs=1, progress=False)
+        train_softmax_regression(SoftmaxRegression(), X, y.float(), num_epochs=1, progress=False)
     assert torch.get_num_threads() == before
 
 
@@ -184,7 +179,7 @@ def test_course_recipe_is_the_default():
     assert COURSE_RECIPE["optimizer"] == "adam" and COURSE_RECIPE["schedule"] == "linear"
     import inspect
 
-    params = inspect.signature(train_mnist).parameters
+    params = inspect.signature(train_softmax_regression).parameters
     for key in ("num_epochs", "batch_size", "lr", "optimizer", "schedule", "weight_decay", "num_threads"):
         assert params[key].default == COURSE_RECIPE[key]
 
@@ -202,15 +197,15 @@ def test_course_recipe_is_the_default():
 def test_bad_settings_raise_helpful_errors(kwargs, error, match):
     X, y = _toy(16)
     with pytest.raises(error, match=match):
-        train_mnist(SoftmaxRegression(), X, y, progress=False, **kwargs)
+        train_softmax_regression(SoftmaxRegression(), X, y, progress=False, **kwargs)
 
 
 def test_bad_data_raises_helpful_errors():
     X, y = _toy(16)
     with pytest.raises(ValueError, match="16 rows but y_train has 15"):
-        train_mnist(SoftmaxRegression(), X, y[:15], progress=False)
+        train_softmax_regression(SoftmaxRegression(), X, y[:15], progress=False)
     with pytest.raises(TypeError, match="float inputs"):
-        train_mnist(SoftmaxRegression(), X.to(torch.uint8), y, progress=False)
+        train_softmax_regression(SoftmaxRegression(), X.to(torch.uint8), y, progress=False)
 
 
 def test_softmax_inside_the_model_cannot_go_below_its_floor():
@@ -219,12 +214,12 @@ def test_softmax_inside_the_model_cannot_go_below_its_floor():
     set_seed(0)
     buggy = nn.Sequential(SoftmaxRegression(), nn.Softmax(dim=1))
     with pytest.raises(ValueError, match=r"ends in nn\.Softmax.*must return logits"):
-        train_mnist(buggy, X, y, num_epochs=1, progress=False)  # refused by default, with the fix
-    history = train_mnist(buggy, X, y, num_epochs=20, batch_size=16, progress=False, require_logits=False)
+        train_softmax_regression(buggy, X, y, num_epochs=1, progress=False)  # refused by default, with the fix
+    history = train_softmax_regression(buggy, X, y, num_epochs=20, batch_size=16, progress=False, require_logits=False)
     floor = -math.log(math.e / (math.e + 9))
     assert all(loss >= floor - 1e-6 for loss in history.train_loss)
     set_seed(0)
-    right = train_mnist(SoftmaxRegression(), X, y, num_epochs=20, batch_size=16, progress=False)
+    right = train_softmax_regression(SoftmaxRegression(), X, y, num_epochs=20, batch_size=16, progress=False)
     assert right.train_loss[-1] < floor, "with logits the loss goes below the floor (random labels are memorized)"
 
 
@@ -241,7 +236,7 @@ def test_train_on_loader_lowers_the_loss():
 
 
 def test_history_as_dict():
-    h = History(train_loss=[1.0], train_accuracy=[0.5], lr=[0.1])
+    h = EpochMetrics(train_loss=[1.0], train_accuracy=[0.5], lr=[0.1])
     assert h.as_dict() == {"train_loss": [1.0], "train_accuracy": [0.5], "val_loss": [], "val_accuracy": [],
                            "lr": [0.1]}
 

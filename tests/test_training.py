@@ -9,7 +9,7 @@ from torch import nn
 from course_utils import LogisticRegression, set_seed
 from course_utils.synthetic import make_two_blobs, train_test_split
 from course_utils.training import (
-    TrainingHistory,
+    ObjectiveHistory,
     bce_for_parameters,
     bce_gradients_by_hand,
     fit_lbfgs,
@@ -112,7 +112,7 @@ def test_history_has_one_entry_per_epoch_plus_the_start(overlapping):
     model = fresh_model()
     start = [p.detach().clone() for p in model.parameters()]
     history = train_logistic_regression(model, X, y, lr=0.5, num_epochs=7)
-    assert isinstance(history, TrainingHistory)
+    assert isinstance(history, ObjectiveHistory)
     assert history.num_epochs == 7
     for values in (history.loss, history.objective, history.grad_norm, history.weight_norm, history.params):
         assert len(values) == 8
@@ -146,11 +146,33 @@ def test_training_is_reproducible(overlapping):
     assert first.params == second.params
 
 
+def test_history_entries_are_appended_together_from_epoch_0():
+    history = ObjectiveHistory()
+    history.append(loss=0.7, objective=0.8, grad_norm=0.5, weight_norm=0.0, params=[0.0, 0.0, 0.0])
+    history.append(loss=0.4, objective=0.5, grad_norm=0.1, weight_norm=1.0, params=[1.0, 0.0, 0.1])
+    assert history.epochs == [0, 1] and history.num_epochs == 1
+    assert history.loss == [0.7, 0.4] and history.params[-1] == [1.0, 0.0, 0.1]
+    assert history.epochs_to_converge(0.2) == 1 and history.epochs_to_converge(0.05) is None
+
+
+def test_full_batch_history_matches_a_fresh_measurement(overlapping):
+    """Each entry recorded from the step's own backward pass equals an independent measurement."""
+    X, y = overlapping
+    model = fresh_model()
+    history = train_logistic_regression(model, X, y, lr=1.0, num_epochs=5, weight_decay=0.1)
+    assert history.objective[-1] == pytest.approx(objective(model, X, y, weight_decay=0.1), rel=1e-6)
+    assert history.grad_norm[-1] == pytest.approx(gradient_norm(model, X, y, weight_decay=0.1), rel=1e-5)
+    replay = fresh_model()
+    for epoch in range(5):
+        assert history.grad_norm[epoch] == pytest.approx(gradient_norm(replay, X, y, weight_decay=0.1), rel=1e-5)
+        train_logistic_regression(replay, X, y, lr=1.0, num_epochs=1, weight_decay=0.1)
+
+
 def test_mini_batches_get_near_the_optimum(overlapping):
     X, y = overlapping
     full = train_logistic_regression(fresh_model(), X, y, lr=1.0, num_epochs=400)
     mini = train_logistic_regression(fresh_model(), X, y, lr=0.2, num_epochs=40, batch_size=20)
-    assert mini.batch_size == 20 and mini.num_epochs == 40
+    assert mini.num_epochs == 40 and mini.epochs == list(range(41))
     assert mini.loss[-1] < full.loss[-1] + 0.01
     assert torch.dist(torch.tensor(mini.params[-1]), torch.tensor(full.params[-1])) < 0.3
 
@@ -237,4 +259,4 @@ def test_bad_data_and_models_explain_themselves(overlapping):
     with pytest.raises(ValueError, match="one logit per row"):
         train_logistic_regression(nn.Linear(2, 3), X, y)
     with pytest.raises(ValueError, match="tol must be a positive number"):
-        TrainingHistory(lr=1.0, weight_decay=0.0, batch_size=None).epochs_to_converge(0)
+        ObjectiveHistory().epochs_to_converge(0)

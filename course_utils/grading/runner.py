@@ -95,7 +95,7 @@ def _warm() -> None:
     lessons = os.environ.get("GRADER_LESSONS", "01,02,03,04,05,06,07").split(",")  # the ones to be graded
     names = ["course_utils.synthetic", "course_utils.training", "course_utils.models"]
     names += ["course_utils.tabular", "sklearn.datasets"] if "06" in lessons else []
-    names += ["course_utils.mnist_training"] if "07" in lessons else []
+    names += ["course_utils.mnist"] if "07" in lessons else []
     for name in names:
         try:
             __import__(name)
@@ -103,7 +103,7 @@ def _warm() -> None:
             pass
     if os.environ.get("COURSE_DATA_DIR") and "07" in lessons:
         try:
-            import course_utils.mnist_training as mt
+            import course_utils.mnist.tensors as mt
 
             cache = {flag: mt.load_mnist(train=flag) for flag in (True, False)}
             original = mt.load_mnist
