@@ -51,7 +51,9 @@ def test_learning_rate_run_is_seeded(data):
     X, y = data
     first = learning_rate_run(X, y, lr=1.0, num_epochs=10, seed=2)
     second = learning_rate_run(X, y, lr=1.0, num_epochs=10, seed=2)
-    assert first.params == second.params and first.num_epochs == 10 and first.lr == 1.0
+    assert first.params == second.params and first.num_epochs == 10
+    slower = learning_rate_run(X, y, lr=0.1, num_epochs=10, seed=2)
+    assert slower.params[0] == first.params[0] and slower.params[-1] != first.params[-1]  # same start, lr used
 
 
 def test_learning_rate_explorer_retrains_when_the_sliders_move(data):
