@@ -33,9 +33,9 @@ def main() -> None:
         for i in range(args.n):
             folder = course / "submitted" / f"student-{i:02d}" / "notebooks"
             folder.mkdir(parents=True)
-            for nb in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
+            for nb in grade.lesson_notebooks(ROOT / "notebooks"):
                 shutil.copy(nb, folder)
-        lessons = [grade.load_lesson(p) for p in sorted((course / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+        lessons = [grade.load_lesson(p) for p in grade.lesson_notebooks(course / "notebooks")]
         t0 = time.monotonic()
         for lesson in lessons:
             grade.reference(lesson)

@@ -12,8 +12,8 @@ from urllib.parse import unquote, urlparse
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+from tests.helpers import LESSONS, ROOT
+
 SCRIPT = ROOT / "scripts" / "make_assets.py"
 DIAGRAMS = ("logistic_unit.svg", "softmax_regression.svg")
 

@@ -46,10 +46,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.helpers import LESSONS, ROOT
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "browser"
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")

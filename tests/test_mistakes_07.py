@@ -11,14 +11,10 @@ import re
 
 import pytest
 
-from course_utils.data import mnist_files_present
+from tests.helpers import needs_mnist
 from tests.mistakes import assert_accepted, assert_rejected, try_answer
 
 LESSON = "07"
-
-needs_mnist = pytest.mark.skipif(
-    not mnist_files_present(), reason="MNIST is not in the data root; set COURSE_DATA_DIR to a folder holding MNIST/raw"
-)
 
 MISTAKES = [
     # ---- Exercise 1: my_log_softmax, by hand, per row, finite for logits in the thousands

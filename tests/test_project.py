@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+from tests.helpers import LESSONS as NOTEBOOKS
+
 REPO = Path(__file__).resolve().parent.parent
 LESSONS = [
     "01_logistic_function",
@@ -54,7 +56,7 @@ def test_test_command_runs_strict_nbval_on_every_lesson():
 
 
 def test_every_lesson_exists_in_order():
-    found = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    found = [p.stem for p in NOTEBOOKS]
     assert found == LESSONS
     assert sorted(p.stem for p in (REPO / "student").glob("[0-9][0-9]_*.ipynb")) == LESSONS
 
@@ -65,12 +67,8 @@ def test_lab_opens_the_student_version_of_lesson_01():
     assert (REPO / "student" / "01_logistic_function.ipynb").exists()
 
 
-def _notebooks() -> list[Path]:
-    return sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-
-
 def test_notebooks_are_committed_executed_top_to_bottom():
-    for path in _notebooks():
+    for path in NOTEBOOKS:
         cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
         counts = [c["execution_count"] for c in cells]
         assert None not in counts, f"{path.name}: some code cells were never executed; run `python3 course.py execute`"
@@ -80,7 +78,7 @@ def test_notebooks_are_committed_executed_top_to_bottom():
 
 
 def test_notebooks_teach_in_the_course_shape():
-    for path in _notebooks():
+    for path in NOTEBOOKS:
         cells = json.loads(path.read_text())["cells"]
         text = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
         first = text[0]
@@ -92,7 +90,7 @@ def test_notebooks_teach_in_the_course_shape():
 
 
 def test_ignored_output_cells_say_why():
-    for path in _notebooks():
+    for path in NOTEBOOKS:
         for cell in json.loads(path.read_text())["cells"]:
             lines = "".join(cell["source"]).splitlines()
             for i, line in enumerate(lines):
@@ -102,7 +100,7 @@ def test_ignored_output_cells_say_why():
 
 
 def test_notebooks_import_shared_code_and_avoid_deprecated_calls():
-    for path in _notebooks():
+    for path in NOTEBOOKS:
         source = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
         assert "course_utils" in source, f"{path.name} must import its helpers from course_utils"
         assert "torch.range(" not in source

@@ -88,6 +88,11 @@ def _strip(source: str, markers: tuple[str, str], keep_inside: bool) -> str:
     return "\n".join(out)
 
 
+def lesson_notebooks(folder: Path) -> list[Path]:
+    """The lesson notebooks ``NN_*.ipynb`` of ``folder`` (``notebooks/`` or a copy of it), in order."""
+    return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
+
+
 def load_lesson(path: Path) -> Lesson:
     """Read a source notebook (trusted) and find its exercises."""
     nb = json.loads(path.read_text())
@@ -383,7 +388,7 @@ def grade_class(source_dir: Path, submitted: Path, assignment: str = "notebooks"
                 data_dir: str | None = None, limits: dict | None = None, students: list[str] | None = None,
                 log=print) -> dict[str, list[LessonResult]]:
     """Grade every student in ``submitted/<student>/<assignment>/``; results by student."""
-    lessons = [load_lesson(p) for p in sorted(source_dir.glob("[0-9][0-9]_*.ipynb"))]
+    lessons = [load_lesson(p) for p in lesson_notebooks(source_dir)]
     students = students if students is not None else discover(submitted)
     jobs = jobs or os.cpu_count() or 1
     slots = list(range(jobs))
