@@ -1,4 +1,4 @@
-"""Feature maps for lesson 05: polynomial features in torch and a standardiser fitted on the training split.
+"""Feature maps for lesson 05: polynomial features in torch and a standardizer fitted on the training split.
 
 A logistic regression on features ``phi(x)`` instead of ``x`` is still linear
 in its parameters (the loss stays convex), but its decision boundary
@@ -113,7 +113,7 @@ def polynomial_features(X: torch.Tensor, degree: int) -> torch.Tensor:
 
 
 class PolynomialFeatureMap:
-    """``x -> standardise(polynomial_features(x, degree))``, fitted on the training split.
+    """``x -> standardize(polynomial_features(x, degree))``, fitted on the training split.
 
     >>> fmap = PolynomialFeatureMap(degree=3).fit(X_train)      # doctest: +SKIP
     >>> model = LogisticRegression(fmap.n_outputs)              # doctest: +SKIP
@@ -124,7 +124,7 @@ class PolynomialFeatureMap:
     degree:
         The polynomial degree (an integer >= 1).
     standardize:
-        Standardise the polynomial columns with a :class:`Standardizer` fitted
+        Standardize the polynomial columns with a :class:`Standardizer` fitted
         on the training split (the default, and what the lesson recommends:
         ``x1^6`` and ``x1`` live on very different scales otherwise).
     """
@@ -135,7 +135,7 @@ class PolynomialFeatureMap:
         self.n_inputs: int | None = None
 
     def fit(self, X_train: torch.Tensor) -> "PolynomialFeatureMap":
-        """Remember the number of inputs and fit the standardiser on the training split; return ``self``."""
+        """Remember the number of inputs and fit the standardizer on the training split; return ``self``."""
         X_train = check_float_features(X_train, name="X_train", finite=True, non_empty=True)
         self.n_inputs = X_train.shape[1]
         if self.standardizer is not None:
@@ -177,7 +177,7 @@ def fit_polynomial_logistic(
     """Fit a feature map on ``X_train``, then a logistic regression on the mapped training points.
 
     The objective is the course's (see :mod:`course_utils.training`): mean BCE
-    plus ``weight_decay / 2 * ||w||^2`` on the weights, not the bias, minimised
+    plus ``weight_decay / 2 * ||w||^2`` on the weights, not the bias, minimized
     by full-batch LBFGS (:func:`~course_utils.training.fit_lbfgs`). The model
     starts from ``set_seed(seed)``.
 

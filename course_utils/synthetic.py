@@ -14,7 +14,7 @@ import torch
 
 from course_utils.validation import check_finite, check_int, check_number, check_same_rows, check_seed, check_tensor
 
-#: The default centres of class 0 and class 1 (2.5 apart, not symmetric about
+#: The default centers of class 0 and class 1 (2.5 apart, not symmetric about
 #: the origin, so the fitted bias is not zero).
 DEFAULT_CENTERS: tuple[tuple[float, float], tuple[float, float]] = ((-1.0, -0.5), (1.0, 1.0))
 
@@ -37,14 +37,14 @@ def make_two_blobs(
         The total number of points (at least 2). Class 1 gets ``n_samples // 2``
         points and class 0 the rest, so the classes are balanced.
     overlap:
-        The standard deviation of each cloud around its centre. The default
-        centres are 2.5 apart, so ``overlap=0.25`` gives two well separated
+        The standard deviation of each cloud around its center. The default
+        centers are 2.5 apart, so ``overlap=0.25`` gives two well separated
         clouds, ``1.0`` clouds that overlap (the best possible accuracy is
         about 89%) and ``2.0`` clouds that are hard to tell apart.
     seed:
         Seeds the generator: the same seed gives the same points.
     centers:
-        The centres of class 0 and class 1, as two ``(x1, x2)`` pairs.
+        The centers of class 0 and class 1, as two ``(x1, x2)`` pairs.
 
     Returns
     -------
@@ -64,22 +64,22 @@ def make_two_blobs(
                  hint="Try 0.25 for separated classes or 1.0 for overlapping ones.")
     seed = _check_seed(seed)
     try:
-        centres = torch.as_tensor(centers, dtype=torch.float32)
+        means = torch.as_tensor(centers, dtype=torch.float32)
     except (TypeError, ValueError, RuntimeError):
-        centres = None
-    if centres is None or centres.shape != (2, 2):
-        got = f"shape {tuple(centres.shape)}" if centres is not None else repr(centers)
+        means = None
+    if means is None or means.shape != (2, 2):
+        got = f"shape {tuple(means.shape)}" if means is not None else repr(centers)
         raise ValueError(
             f"centers must be two (x1, x2) pairs, one per class, e.g. ((-1, -0.5), (1, 1)); "
             f"got {got}."
         )
-    check_finite(centres, "centers", hint="Give finite coordinates, e.g. ((-1, -0.5), (1, 1)).")
+    check_finite(means, "centers", hint="Give finite coordinates, e.g. ((-1, -0.5), (1, 1)).")
 
     generator = torch.Generator().manual_seed(seed)
     n_class1 = n_samples // 2
     labels = torch.cat([torch.zeros(n_samples - n_class1), torch.ones(n_class1)])
     noise = torch.randn(n_samples, 2, generator=generator) * float(overlap)
-    X = centres[labels.long()] + noise
+    X = means[labels.long()] + noise
     order = torch.randperm(n_samples, generator=generator)
     return X[order].contiguous(), labels[order].reshape(-1, 1).contiguous()
 
@@ -149,8 +149,8 @@ def _shuffled(X: torch.Tensor, labels: torch.Tensor, noise: float, generator: to
 def make_moons(n_samples: int = 300, noise: float = 0.2, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Two interleaving half circles ("moons"): no straight line separates them.
 
-    Class 0 lies on the upper half circle of radius 1 centred at (0, 0),
-    class 1 on the lower half circle centred at (1, 0.5); the angle of each
+    Class 0 lies on the upper half circle of radius 1 centered at (0, 0),
+    class 1 on the lower half circle centered at (1, 0.5); the angle of each
     point is drawn uniformly at random, then Gaussian jitter of standard
     deviation ``noise`` is added to both coordinates (the same shapes as
     scikit-learn's ``make_moons``, drawn with torch).
@@ -200,7 +200,7 @@ def make_circles(
 def make_xor(n_samples: int = 300, noise: float = 0.1, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """The XOR pattern: class 1 where ``x1`` and ``x2`` have the same sign, class 0 where they differ.
 
-    Points are drawn uniformly in the square ``[-1, 1] x [-1, 1]`` and labelled
+    Points are drawn uniformly in the square ``[-1, 1] x [-1, 1]`` and labeled
     ``y = 1`` when ``x1 * x2 > 0``; then Gaussian jitter of standard deviation
     ``noise`` moves them (so near the axes some points end up on the other
     side). A straight line cannot capture the pattern; the single feature

@@ -1,4 +1,4 @@
-"""Lesson 06's real data: the Wisconsin breast-cancer set as torch tensors, a stratified split, standardisation.
+"""Lesson 06's real data: the Wisconsin breast-cancer set as torch tensors, a stratified split, standardization.
 
 - :func:`load_breast_cancer` -- 569 tumours, 30 features, **malignant = 1** (scikit-learn ships the data; no download)
 - :func:`stratified_split` -- a seeded train/validation/test split that keeps each class's share in every part
@@ -32,7 +32,7 @@ class BreastCancer:
         ``float32`` features shaped ``(569, 30)``: ten measurements of the cell
         nuclei in a tumour's image (radius, texture, ..., fractal dimension),
         each as its mean, its standard error and its "worst" (largest) value.
-        Raw units: they span several orders of magnitude, so standardise them.
+        Raw units: they span several orders of magnitude, so standardize them.
     y:
         ``float32`` column shaped ``(569, 1)``: **1.0 = malignant** (the positive
         class, 212 tumours) and 0.0 = benign (357). Note that scikit-learn's own

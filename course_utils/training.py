@@ -6,7 +6,7 @@ The objective throughout is the mean binary cross-entropy on logits
 
 - :func:`bce_gradients_by_hand` -- ``dL/dw = mean((p - y) x)``, ``dL/db = mean(p - y)``
 - :func:`train_logistic_regression` -- full-batch (or mini-batch) gradient descent, with a history
-- :func:`fit_lbfgs` -- the same objective minimised by LBFGS, full batch
+- :func:`fit_lbfgs` -- the same objective minimized by LBFGS, full batch
 - :func:`gradient_norm`, :func:`objective` -- where a model stands on that objective
 - :func:`bce_for_parameters` -- the loss of a line chosen by hand
 """
@@ -48,7 +48,7 @@ class ObjectiveHistory:
     ``num_epochs + 1`` entries (``epochs`` is ``[0, 1, ..., num_epochs]``).
 
     - ``loss``: the mean BCE on the whole training set (without the penalty);
-    - ``objective``: ``loss + weight_decay / 2 * ||w||^2``, what the optimizer minimises;
+    - ``objective``: ``loss + weight_decay / 2 * ||w||^2``, what the optimizer minimizes;
     - ``grad_norm``: the norm of the objective's gradient over all parameters, 0
       exactly at the optimum, so it says how far from converged a run is;
     - ``weight_norm``: ``||w||`` over the weights (the biases left out);
@@ -108,7 +108,7 @@ def _check_weight_decay(weight_decay: float) -> float:
 
 
 def _split_parameters(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
-    """The trainable parameters split into weights (penalised) and biases (not penalised)."""
+    """The trainable parameters split into weights (penalized) and biases (not penalized)."""
     weights, biases = [], []
     for name, p in model.named_parameters():
         if p.requires_grad:
@@ -313,7 +313,7 @@ def fit_lbfgs(
     max_iter: int = 200,
     tolerance_grad: float = 1e-7,
 ) -> ObjectiveHistory:
-    """Minimise the same objective with full-batch LBFGS (strong Wolfe line search).
+    """Minimize the same objective with full-batch LBFGS (strong Wolfe line search).
 
     Logistic regression's objective is convex, so LBFGS and gradient descent
     reach the same optimum when both converge. The optimum exists when no line

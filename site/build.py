@@ -50,7 +50,7 @@ SOLUTION_MARK_RE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MU
 TIME_RE = re.compile(r"\*\*Estimated time:?\*\*:?[ \t]*(?P<time>.+?)(?:\n[ \t]*\n|\Z)", re.DOTALL)
 #: README sections copied to the home page, in this order (besides the introduction above the first one).
 HOME_SECTIONS = ("Quick start", "Learning on your own: exercises and solutions")
-#: A cell that shows an interactive explorer (as tests/test_browser.py recognises them).
+#: A cell that shows an interactive explorer (as tests/test_browser.py recognizes them).
 EXPLORER_RE = re.compile(r"\b\w*explorer\s*\(|\binteract(ive)?\s*\(")
 WIDGET_NOTE = ("*An interactive explorer with sliders appears here when the notebook runs (launch it on Binder, "
                "button at the top of the page). The static figure nearby shows the same on this page.*")

@@ -72,7 +72,7 @@ def test_bad_inputs_are_refused_with_a_hint():
         n_polynomial_features(0, 2)
 
 
-def test_feature_map_standardises_with_training_statistics_only():
+def test_feature_map_standardizes_with_training_statistics_only():
     gen = torch.Generator().manual_seed(2)
     X_train = torch.randn(50, 2, generator=gen) * 2 + 1
     X_other = torch.randn(20, 2, generator=gen) * 5 - 3

@@ -48,7 +48,7 @@ def test_same_function_as_nn_sequential_with_the_same_weights():
     torch.testing.assert_close(custom.predict_proba(X), seq(X))
 
 
-def test_seeded_initialisation_is_reproducible():
+def test_seeded_initialization_is_reproducible():
     set_seed(7)
     a = LogisticRegression(4)
     set_seed(7)

@@ -44,7 +44,7 @@ def test_two_blobs_rows_are_shuffled():
     assert not torch.equal(y, torch.sort(y, dim=0).values)
 
 
-def test_overlap_is_the_spread_around_each_centre():
+def test_overlap_is_the_spread_around_each_center():
     centers = ((-2.0, 0.0), (2.0, 1.0))
     X, y = make_two_blobs(n_samples=20000, overlap=0.5, seed=0, centers=centers)
     for cls in (0, 1):
@@ -54,10 +54,10 @@ def test_overlap_is_the_spread_around_each_centre():
 
 
 def test_small_overlap_separates_and_large_overlap_mixes():
-    """Along the line joining the centres, the midpoint separates small-overlap clouds perfectly."""
+    """Along the line joining the centers, the midpoint separates small-overlap clouds perfectly."""
     def midpoint_accuracy(overlap):
         X, y = make_two_blobs(n_samples=1000, overlap=overlap, seed=0)
-        direction = torch.tensor([2.0, 1.5])  # centre 1 - centre 0 (default centres)
+        direction = torch.tensor([2.0, 1.5])  # center 1 - center 0 (default centers)
         midpoint = torch.tensor([0.0, 0.25])
         predicted = ((X - midpoint) @ direction >= 0).float()
         return (predicted == y[:, 0]).float().mean().item()

@@ -213,7 +213,7 @@ def test_weight_decay_gives_a_finite_optimum_on_separable_data(separable):
     assert history.weight_norm[-1] == pytest.approx(history.weight_norm[500], rel=1e-4)
     assert history.objective[-1] > history.loss[-1]
     assert gradient_norm(model, X, y, weight_decay=0.01) < 1e-5
-    # LBFGS on the same penalised objective agrees: the weight decay does not touch the bias.
+    # LBFGS on the same penalized objective agrees: the weight decay does not touch the bias.
     # LBFGS stops at a gradient norm of about 5e-6; there the objective is so flat along the bias that
     # moving b by 2e-4 changes it by one float32 step (7e-9). So the objectives agree to 1e-6 and the
     # parameters to 5e-4.
