@@ -6,7 +6,8 @@
     python3 course.py execute   # maintainers: re-run every notebook in place, saving outputs
     python3 course.py bench     # the MNIST benchmark (course_utils.bench)
     python3 course.py site      # build the course website into build/site/ (offline; nothing is executed)
-    python3 course.py grade     # instructors: grade submitted/<student>/notebooks/ in sandboxes -> grades.csv, feedback/
+    python3 course.py grade     # instructors: grade submitted/<student>/notebooks/ in sandboxes
+                                #   -> grades.csv, feedback/
 
 Each command creates the virtual environment ``.venv`` next to this file
 on first use (many system Pythons refuse a bare ``pip install``) and

@@ -65,10 +65,11 @@ def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, n_classes: int 
         n_classes = check_int(n_classes, "n_classes", minimum=1, hint="For MNIST it is 10.")
     if n_classes is None:
         n_classes = int(max(y_true.max().item(), y_pred.max().item())) + 1
-    if min(y_true.min().item(), y_pred.min().item(), 0) < 0 or max(y_true.max().item(), y_pred.max().item()) >= n_classes:
+    lowest, highest = min(y_true.min().item(), y_pred.min().item()), max(y_true.max().item(), y_pred.max().item())
+    if lowest < 0 or highest >= n_classes:
         raise ValueError(
             f"labels must lie in 0..{n_classes - 1} for n_classes={n_classes}; found labels from "
-            f"{min(y_true.min().item(), y_pred.min().item())} to {max(y_true.max().item(), y_pred.max().item())}. "
+            f"{lowest} to {highest}. "
             "Pass class indices (e.g. model.predict(X)) and the right n_classes."
         )
     flat = y_true * n_classes + y_pred
@@ -147,7 +148,8 @@ def precision_recall_f1(y_true: torch.Tensor, y_pred: torch.Tensor) -> tuple[flo
     """
     y_pred = check_not_empty(_as_labels(y_pred, "y_pred"), "y_pred")
     if not bool(((y_pred == 0) | (y_pred == 1)).all()):
-        raise ValueError("y_pred must hold the predicted classes 0 and 1; threshold the scores first, e.g. (p >= 0.5).long().")
+        raise ValueError("y_pred must hold the predicted classes 0 and 1; threshold the scores first, "
+                         "e.g. (p >= 0.5).long().")
     c = confusion_counts(y_true, y_pred.double(), threshold=0.5)
     precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
     recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
@@ -206,7 +208,10 @@ def auc(x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def roc_auc(y_true: torch.Tensor, y_score: torch.Tensor) -> float:
-    """The area under the ROC curve: the chance that a random positive scores above a random negative (ties count 1/2)."""
+    """The area under the ROC curve: the chance that a random positive scores above a random negative.
+
+    Ties count 1/2.
+    """
     fpr, tpr, _ = roc_curve(y_true, y_score)
     return auc(fpr, tpr)
 
@@ -231,7 +236,9 @@ def precision_recall_curve(
 
 
 def average_precision(y_true: torch.Tensor, y_score: torch.Tensor) -> float:
-    """Average precision: ``sum_k (R_k - R_(k-1)) P_k`` over the thresholds, from the highest down (a step sum, no interpolation).
+    """Average precision: ``sum_k (R_k - R_(k-1)) P_k`` over the thresholds, from the highest down.
+
+    A step sum, no interpolation.
 
     The same definition as ``sklearn.metrics.average_precision_score``.
     """
@@ -287,7 +294,8 @@ def cost_curve(
     cost_fn, cost_fp = _check_costs(cost_fn, cost_fp)
     thresholds = check_tensor(thresholds, "thresholds")
     if thresholds.ndim != 1 or thresholds.numel() == 0:
-        raise ValueError(f"thresholds must be a non-empty 1-D tensor, e.g. torch.linspace(0.01, 0.99, 99); got shape {tuple(thresholds.shape)}.")
+        raise ValueError("thresholds must be a non-empty 1-D tensor, e.g. torch.linspace(0.01, 0.99, 99); "
+                         f"got shape {tuple(thresholds.shape)}.")
     if torch.is_floating_point(thresholds) and bool(torch.isnan(thresholds).any()):
         raise ValueError(f"thresholds contains {int(torch.isnan(thresholds).sum())} NaN value(s); no score is >= NaN, "
                          "so those costs would be silently wrong. Use a grid such as torch.linspace(0.01, 0.99, 99).")

@@ -146,7 +146,7 @@ def _measure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, weight_decay: f
             grads = torch.autograd.grad(loss, weights + biases)
     with torch.no_grad():
         # the objective's gradient: the BCE gradient plus weight_decay * w on the weights
-        grads = [g + weight_decay * w for g, w in zip(grads, weights)] + list(grads[len(weights):])
+        grads = [g + weight_decay * w for g, w in zip(grads, weights, strict=False)] + list(grads[len(weights):])
         weight_sq = sum((w**2).sum() for w in weights) if weights else torch.zeros(())
         return {
             "loss": loss.item(),

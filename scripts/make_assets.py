@@ -148,7 +148,7 @@ def draw_softmax_regression() -> plt.Figure:
     for y_in in input_ys:
         for y_out in out_ys:
             ax.plot([in_x + 0.26, out_x - 0.26], [y_in, y_out], color="0.55", lw=0.5, alpha=0.55, zorder=1)
-    for y, label in zip(input_ys, input_labels):
+    for y, label in zip(input_ys, input_labels, strict=True):
         _node(ax, (in_x, y), label, COLORS["blue"], radius=0.3, fontsize=8)
     ax.text(in_x, 3.4, r"$\vdots$", ha="center", va="center", fontsize=20)
     ax.text(in_x, -0.45, "784 inputs\n(28 x 28 pixels,\nflattened)", ha="center", va="top", fontsize=10)
@@ -167,7 +167,8 @@ def draw_softmax_regression() -> plt.Figure:
         _arrow(ax, (sm_x + 0.5, y), (p_x - 0.28, y), lw=0.9)
         _node(ax, (p_x, y), rf"$p_{i}$", COLORS["purple"], radius=0.26, fontsize=9)
     ax.text(out_x, -0.45, "10 logits\n" + r"$z = W x + b$", ha="center", va="top", fontsize=10)
-    ax.text((in_x + out_x) / 2, 7.3, r"Linear(784, 10): $W$ is 10 x 784, $b$ has 10", ha="center", va="center", fontsize=10)
+    ax.text((in_x + out_x) / 2, 7.3, r"Linear(784, 10): $W$ is 10 x 784, $b$ has 10",
+            ha="center", va="center", fontsize=10)
     _box(ax, (sm_x, 3.4), 0.9, 7.0, "", COLORS["green"])
     ax.text(sm_x, 3.4, "softmax", ha="center", va="center", fontsize=13, color="white", rotation=90, zorder=5)
     ax.text(sm_x, -0.45, r"$p_k = \dfrac{e^{z_k}}{\sum_j e^{z_j}}$", ha="center", va="top", fontsize=13)

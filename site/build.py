@@ -219,7 +219,7 @@ def stage_lesson(path: Path, student_path: Path, repo: str, ref: str) -> dict:
 
 def _rewrite_readme_links(text: str, repo: str, ref: str, lessons: list[Lesson]) -> str:
     """README links made right for the site: lessons and the guide are pages, other files link to GitHub."""
-    pages = {f"notebooks/{l.stem}.ipynb": f"lessons/{l.stem}.ipynb" for l in lessons}
+    pages = {f"notebooks/{lesson.stem}.ipynb": f"lessons/{lesson.stem}.ipynb" for lesson in lessons}
     pages["docs/instructors.md"] = "instructors.md"
 
     def fix(match: re.Match) -> str:
@@ -257,23 +257,23 @@ def home_page(readme: str, lessons: list[Lesson], repo: str, ref: str) -> str:
     if missing:
         raise SiteError(f"README.md has no section(s) {missing}: the home page copies them; "
                         f"rename them in site/build.py (HOME_SECTIONS) if they moved")
-    minutes = sum(int(m.group(0)) for l in lessons if (m := re.match(r"\d+", l.time)))
+    minutes = sum(int(m.group(0)) for lesson in lessons if (m := re.match(r"\d+", lesson.time)))
     described = readme_descriptions(readme)
     cards = []
-    for l in lessons:
-        text = described.get(l.stem, l.summary)
+    for lesson in lessons:
+        text = described.get(lesson.stem, lesson.summary)
         text = text[0].upper() + text[1:] if text else text
         cards.append(
-            f":::{{grid-item-card}} {l.title}\n:link: lessons/{l.stem}\n:link-type: doc\n"
-            f":img-top: assets/{l.thumbnail.name}\n:img-alt: Thumbnail of lesson {l.title}\n"
-            f":class-card: course-lesson-card\n\n{text}\n\n**Time:** {l.time}\n:::\n")
-    toctree_lessons = "\n".join(f"lessons/{l.stem}" for l in lessons)
+            f":::{{grid-item-card}} {lesson.title}\n:link: lessons/{lesson.stem}\n:link-type: doc\n"
+            f":img-top: assets/{lesson.thumbnail.name}\n:img-alt: Thumbnail of lesson {lesson.title}\n"
+            f":class-card: course-lesson-card\n\n{text}\n\n**Time:** {lesson.time}\n:::\n")
+    toctree_lessons = "\n".join(f"lessons/{lesson.stem}" for lesson in lessons)
     parts = [
         "# Logistic Regression with PyTorch\n",
         _rewrite_readme_links(intro, repo, ref, lessons),
         f"\n## Lessons\n\n{len(lessons)} lessons, about {minutes} minutes in all ({minutes / 60:.1f} hours; each "
-        "card gives the lesson's own estimate). Take them in order: each builds on the one before. Every lesson page has a button that "
-        "opens the student version on Binder, with nothing to install.\n",
+        "card gives the lesson's own estimate). Take them in order: each builds on the one before. "
+        "Every lesson page has a button that opens the student version on Binder, with nothing to install.\n",
         "::::{grid} 1 2 3 3\n:gutter: 3\n\n" + "\n".join(cards) + "::::\n",
     ]
     for name in HOME_SECTIONS:

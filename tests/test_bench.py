@@ -1,4 +1,7 @@
-"""The benchmark (python -m course_utils.bench): options, JSON shape, the scikit-learn row (skipped with a note when scikit-learn is missing)."""
+"""The benchmark (python -m course_utils.bench): options, JSON shape, the scikit-learn row.
+
+Without scikit-learn its row is skipped with a note.
+"""
 
 from __future__ import annotations
 

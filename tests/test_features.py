@@ -107,5 +107,5 @@ def test_fit_polynomial_logistic_separates_circles_and_is_reproducible():
     assert model.n_inputs == 5
     assert accuracy(model.predict(fmap(X_va)), y_va) == 1.0
     again, _ = fit_polynomial_logistic(X_tr, y_tr, degree=2, weight_decay=1e-3)
-    for a, b in zip(model.parameters(), again.parameters()):
+    for a, b in zip(model.parameters(), again.parameters(), strict=True):
         assert torch.equal(a, b)

@@ -1,4 +1,7 @@
-"""The binary decision metrics of course_utils.metrics agree with sklearn.metrics to 1e-6 (ties and edge cases included)."""
+"""The binary decision metrics of course_utils.metrics agree with sklearn.metrics to 1e-6.
+
+Ties and edge cases included.
+"""
 
 from __future__ import annotations
 
@@ -116,7 +119,8 @@ def test_zero_division_gives_zero():
     (lambda: metrics.confusion_counts(torch.tensor([0, 2]), torch.tensor([0.1, 0.2])), "0 and 1"),
     (lambda: metrics.roc_auc(torch.tensor([0, 1]), torch.tensor([0.1, float("nan")])), "nan"),
     (lambda: metrics.roc_auc(torch.tensor([0, 1, 1]), torch.tensor([0.1, 0.2])), "match"),
-    (lambda: metrics.precision_recall_f1(torch.tensor([0, 1]), torch.tensor([0.2, 0.7])), "not probabilities|non-integer"),
+    (lambda: metrics.precision_recall_f1(torch.tensor([0, 1]), torch.tensor([0.2, 0.7])),
+     "not probabilities|non-integer"),
     (lambda: metrics.cost_curve(torch.tensor([0, 1]), torch.tensor([0.2, 0.7]), torch.tensor([0.5]), -1, 1), "cost_fn"),
     (lambda: metrics.calibration_bins(torch.tensor([0, 1]), torch.tensor([0.2, 0.7]), 0), "n_bins"),
 ])

@@ -1,4 +1,7 @@
-"""MNIST as in-memory tensors (course_utils.mnist): shapes, dtypes, normalization, the per-item loader, offline errors."""
+"""MNIST as in-memory tensors (course_utils.mnist).
+
+Shapes, dtypes, normalization, the per-item loader, offline errors.
+"""
 
 from __future__ import annotations
 

@@ -108,7 +108,7 @@ def _expect_file_error(root: Path, train: bool, path: Path, *words: str) -> str:
     assert str(path) in message, "the message must name the file"
     for word in words:
         assert word in message, f"{word!r} missing from: {message}"
-    assert "python -m course_utils.mnist" in message and "COURSE_DATA_DIR" in message, "the message must say how to fix it"
+    assert "python -m course_utils.mnist" in message and "COURSE_DATA_DIR" in message, "the message must say the fix"
     assert info.value.__cause__ is None, "no chained traceback"
     assert info.value.__context__ is None or info.value.__suppress_context__
     return message

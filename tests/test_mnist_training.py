@@ -60,7 +60,7 @@ def test_minibatches_are_reproducible_and_unshuffled_on_request():
     X, y = _toy(20)
     first = [yb for _, yb in minibatches(X, y, 8, torch.Generator().manual_seed(3))]
     second = [yb for _, yb in minibatches(X, y, 8, torch.Generator().manual_seed(3))]
-    assert all(torch.equal(a, b) for a, b in zip(first, second))
+    assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
     ordered = torch.cat([yb for _, yb in minibatches(X, y, 8, shuffle=False)])
     assert torch.equal(ordered, y)
 
@@ -138,7 +138,8 @@ def test_training_is_bit_reproducible(mnist_subset):
     for _ in range(2):
         set_seed(0)
         model = SoftmaxRegression()
-        runs.append((train_softmax_regression(model, X_train, y_train, X_val, y_val, num_epochs=1, progress=False), model))
+        history = train_softmax_regression(model, X_train, y_train, X_val, y_val, num_epochs=1, progress=False)
+        runs.append((history, model))
     assert runs[0][0].as_dict() == runs[1][0].as_dict()
     assert torch.equal(runs[0][1].linear.weight, runs[1][1].linear.weight)
 

@@ -53,7 +53,7 @@ def test_seeded_initialization_is_reproducible():
     a = LogisticRegression(4)
     set_seed(7)
     b = LogisticRegression(4)
-    for pa, pb in zip(a.parameters(), b.parameters()):
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
         torch.testing.assert_close(pa, pb)
 
 

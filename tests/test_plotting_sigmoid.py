@@ -58,7 +58,7 @@ def test_plot_sigmoid_hatches_the_tails_over_the_class_1_shading_and_the_legend_
     (class_1,) = [c for c in ax.collections if c.get_label() == "predict class 1"]
     assert class_1.get_facecolor()[0][:3] == pytest.approx(to_rgba(COLORS["vermillion"])[:3])
     legend = ax.get_legend()
-    handles = dict(zip([t.get_text() for t in legend.get_texts()], legend.legend_handles))
+    handles = dict(zip([t.get_text() for t in legend.get_texts()], legend.legend_handles, strict=True))
     assert handles["saturated tails (|z| > 5)"].get_hatch() == "//"
     assert handles["predict class 1"].get_facecolor()[:3] == pytest.approx(to_rgba(COLORS["vermillion"])[:3])
 

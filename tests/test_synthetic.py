@@ -112,7 +112,7 @@ def test_split_is_reproducible_with_the_seed_and_shuffles():
     first = train_test_split(X, y, seed=1)
     second = train_test_split(X, y, seed=1)
     other = train_test_split(X, y, seed=2)
-    assert all(torch.equal(a, b) for a, b in zip(first, second))
+    assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
     assert not torch.equal(first[1], other[1])
     assert not torch.equal(first[1][:, 0], torch.sort(first[1][:, 0]).values)  # not just the last rows
 

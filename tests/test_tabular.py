@@ -31,12 +31,12 @@ def test_stratified_split_keeps_class_shares_and_is_seeded():
     rows = torch.cat([X_train, X_val, X_test])
     assert torch.equal(rows.sum(dim=0).double().round(decimals=1), data.X.sum(dim=0).double().round(decimals=1))
     again = stratified_split(data.X, data.y, (0.6, 0.2, 0.2), seed=0)
-    assert all(torch.equal(a, b) for a, b in zip(parts, again))
+    assert all(torch.equal(a, b) for a, b in zip(parts, again, strict=True))
     other = stratified_split(data.X, data.y, (0.6, 0.2, 0.2), seed=1)
     assert not torch.equal(parts[0], other[0])
     # rows stay paired with their labels
-    index = {tuple(row.tolist()): label for row, label in zip(data.X, data.y.ravel().tolist())}
-    assert all(index[tuple(r.tolist())] == l for r, l in zip(X_val, y_val.ravel().tolist()))
+    index = {tuple(row.tolist()): label for row, label in zip(data.X, data.y.ravel().tolist(), strict=True)}
+    assert all(index[tuple(r.tolist())] == label for r, label in zip(X_val, y_val.ravel().tolist(), strict=True))
 
 
 def test_stratified_split_keeps_a_flat_label_shape():
@@ -62,7 +62,8 @@ def test_stratified_split_needs_both_classes():
 
 def test_standardizer_matches_sklearn_and_uses_train_statistics():
     gen = torch.Generator().manual_seed(0)
-    X_train = torch.randn(50, 4, generator=gen, dtype=torch.float64) * torch.tensor([0.01, 1.0, 100.0, 1e4], dtype=torch.float64)
+    scales = torch.tensor([0.01, 1.0, 100.0, 1e4], dtype=torch.float64)
+    X_train = torch.randn(50, 4, generator=gen, dtype=torch.float64) * scales
     X_new = torch.randn(7, 4, generator=gen, dtype=torch.float64)
     scaler = Standardizer().fit(X_train)
     sk = StandardScaler().fit(X_train.numpy())

@@ -193,7 +193,7 @@ def test_lbfgs_reaches_the_same_weights_as_gradient_descent(overlapping):
     train_logistic_regression(sgd_model, X, y, lr=1.0, num_epochs=400)
     history = fit_lbfgs(lbfgs_model, X, y)
     assert len(history.loss) == 2 and history.grad_norm[-1] < 1e-4
-    for p_sgd, p_lbfgs in zip(sgd_model.parameters(), lbfgs_model.parameters()):
+    for p_sgd, p_lbfgs in zip(sgd_model.parameters(), lbfgs_model.parameters(), strict=True):
         torch.testing.assert_close(p_sgd, p_lbfgs, atol=1e-4, rtol=1e-4)
 
 

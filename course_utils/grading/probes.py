@@ -78,7 +78,7 @@ def _blobs(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _results(rows: list[tuple]) -> list[dict]:
     keys = ("degree", "weight_decay", "train_accuracy", "val_accuracy", "test_accuracy")
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def _lesson01() -> dict[str, list[Probe]]:
@@ -296,7 +296,8 @@ def compare(got: Any, want: Any, where: str, atol: float, rtol: float) -> str:
         if a.shape != b.shape:
             return f"{where} has shape {tuple(a.shape)}; expected {tuple(b.shape)}"
         if a.dtype.is_floating_point:
-            ok = torch.isclose(a.double(), b.double(), atol=atol, rtol=rtol, equal_nan=True) | (a.double() == b.double())
+            a, b = a.double(), b.double()
+            ok = torch.isclose(a, b, atol=atol, rtol=rtol, equal_nan=True) | (a == b)
         else:
             ok = a == b
         if not bool(ok.all()):
@@ -307,7 +308,7 @@ def compare(got: Any, want: Any, where: str, atol: float, rtol: float) -> str:
     if tag in ("tuple", "list"):
         if len(got[1]) != len(want[1]):
             return f"{where} has {len(got[1])} items; expected {len(want[1])}"
-        for i, (g, w) in enumerate(zip(got[1], want[1])):
+        for i, (g, w) in enumerate(zip(got[1], want[1], strict=True)):
             msg = compare(g, w, f"{where}[{i}]", atol, rtol)
             if msg:
                 return msg
@@ -330,7 +331,7 @@ def compare(got: Any, want: Any, where: str, atol: float, rtol: float) -> str:
             return f"{where} is a {gcls.split('.')[-1]}; expected a {wcls.split('.')[-1]}"
         if [n for n, *_ in gparams] != [n for n, *_ in wparams]:
             return f"{where} has the parameters {[n for n, *_ in gparams]}; expected {[n for n, *_ in wparams]}"
-        for (n, gt, grq), (_, wt, wrq) in zip(gparams, wparams):
+        for (n, gt, grq), (_, wt, wrq) in zip(gparams, wparams, strict=True):
             if grq != wrq:
                 return f"{where}.{n} has requires_grad={grq}; expected {wrq}"
             msg = compare(("t", gt, grq), ("t", wt, wrq), f"{where}.{n}", atol, rtol)
@@ -338,7 +339,7 @@ def compare(got: Any, want: Any, where: str, atol: float, rtol: float) -> str:
                 return msg
         if [n for n, _ in gkids] != [n for n, _ in wkids]:
             return f"{where} has the submodules {[n for n, _ in gkids]}; expected {[n for n, _ in wkids]}"
-        for (n, g), (_, w) in zip(gkids, wkids):
+        for (n, g), (_, w) in zip(gkids, wkids, strict=True):
             msg = compare(g, w, f"{where}.{n}" if where else n, atol, rtol)
             if msg:
                 return msg

@@ -143,7 +143,8 @@ def _read_verified(raw: Path, name: str) -> bytes:
                     f"it is truncated (only {len(content):,} of {size:,} bytes)" if len(content) < size else
                     f"it is {len(content) - size:,} bytes too long")
             raise DatasetFileError(
-                f"MNIST file {path} is not the right file: {len(content):,} bytes{' once decompressed' if path is packed else ''} "
+                f"MNIST file {path} is not the right file: {len(content):,} bytes"
+                f"{' once decompressed' if path is packed else ''} "
                 f"where {size:,} are expected; {what}. {_fix_hint(raw, path)}"
             )
         digest = hashlib.md5(content).hexdigest()

@@ -147,7 +147,7 @@ def minibatches(
     """
     batch_size = check_positive_int(batch_size, "batch_size")
     if not shuffle:
-        yield from zip(X.split(batch_size), y.split(batch_size))
+        yield from zip(X.split(batch_size), y.split(batch_size), strict=True)
         return
     for idx in torch.randperm(len(X), generator=generator).to(X.device).split(batch_size):
         # index_select copies whole rows; on the CPU it is about twice as fast as X[idx]

@@ -93,7 +93,7 @@ def plot_binary_confusion(
 def plot_roc(curves: _Curves, ax: Axes | None = None, title: str = "ROC curve") -> Axes:
     """ROC curves (false-positive rate vs recall), one per ``{label: (y_true, y_prob)}``, with the chance line."""
     curves, ax = _curve_axes(curves, "ROC curves", title, ax)
-    for color, (label, (y, p)) in zip(PALETTE, curves.items()):
+    for color, (label, (y, p)) in zip(PALETTE, curves.items(), strict=False):
         fpr, tpr, _ = roc_curve(y, p)
         ax.plot(fpr.numpy(), tpr.numpy(), color=color, lw=2, drawstyle="default",
                 label=f"{label} (AUC {auc(fpr, tpr):.4f})")
@@ -110,7 +110,7 @@ def plot_roc(curves: _Curves, ax: Axes | None = None, title: str = "ROC curve") 
 def plot_precision_recall(curves: _Curves, ax: Axes | None = None, title: str = "Precision-recall curve") -> Axes:
     """Precision-recall curves (as steps), one per ``{label: (y_true, y_prob)}``, with each prevalence as a baseline."""
     curves, ax = _curve_axes(curves, "precision-recall curves", title, ax)
-    for color, (label, (y, p)) in zip(PALETTE, curves.items()):
+    for color, (label, (y, p)) in zip(PALETTE, curves.items(), strict=False):
         precision, recall, _ = precision_recall_curve(y, p)
         ax.step(recall.numpy(), precision.numpy(), where="post", color=color, lw=2,
                 label=f"{label} (AP {average_precision(y, p):.4f})")
@@ -135,7 +135,7 @@ def plot_reliability(
     n_bins = check_positive_int(n_bins, "n_bins", hint="Use e.g. n_bins=10.")
     curves, ax = _curve_axes(curves, "reliability curves", title, ax)
     ax.plot([0, 1], [0, 1], ls="--", color=COLORS["black"], lw=1, alpha=0.6, label="perfectly calibrated")
-    for color, (label, (y, p)) in zip(PALETTE, curves.items()):
+    for color, (label, (y, p)) in zip(PALETTE, curves.items(), strict=False):
         frac, mean_p, _ = calibration_bins(y, p, n_bins)
         ax.plot(mean_p.numpy(), frac.numpy(), marker="o", color=color, lw=1.5,
                 label=f"{label} (Brier {brier_score(y, p):.4f})")
@@ -184,9 +184,9 @@ def plot_cost_curve(
     _check_title(title)
     _check_axes(ax)
     ax = new_axes(ax, figsize=(6.0, 3.8))
-    for color, (label, cost) in zip(PALETTE, checked.items()):
+    for color, (label, cost) in zip(PALETTE, checked.items(), strict=False):
         ax.plot(thresholds.numpy(), cost.numpy(), color=color, lw=2, label=label)
-    for color, (label, t) in zip(PALETTE[len(costs):] + PALETTE, (chosen or {}).items()):
+    for color, (label, t) in zip(PALETTE[len(costs):] + PALETTE, (chosen or {}).items(), strict=False):
         ax.axvline(float(t), color=color, ls="--", lw=1.2, label=f"{label}: {float(t):.2f}")
     ax.set_xlabel("threshold (predict malignant when p >= threshold)")
     ax.set_ylabel("expected cost per patient")

@@ -17,7 +17,7 @@ WEIGHT_CMAP = "PuOr"
 
 
 def _images_2d(images: object, name: str = "images") -> torch.Tensor:
-    """Accept ``(N, 28, 28)`` or ``(N, 1, 28, 28)`` (any dtype) or ``(N, 784)``; return float ``(N, 28, 28)`` on the CPU."""
+    """Accept ``(N, 28, 28)``, ``(N, 1, 28, 28)`` or ``(N, 784)`` (any dtype); return float ``(N, 28, 28)`` on CPU."""
     images = check_tensor(images, name).detach().cpu()
     if images.ndim == 4 and images.shape[1] == 1:
         images = images[:, 0]
@@ -128,7 +128,8 @@ def plot_epoch_history(history: object, title: str = "Training history") -> plt.
     h = history.as_dict() if hasattr(history, "as_dict") else dict(history)
     missing = [k for k in ("train_loss", "train_accuracy") if k not in h]
     if missing or not h["train_loss"]:
-        raise ValueError(f"history needs non-empty 'train_loss' and 'train_accuracy' lists; missing {missing or 'values'}.")
+        raise ValueError("history needs non-empty 'train_loss' and 'train_accuracy' lists; "
+                         f"missing {missing or 'values'}.")
     epochs = list(range(1, len(h["train_loss"]) + 1))
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
     series = (("train", "train (mean over the epoch's batches)", COLORS["blue"], "o"),
@@ -186,7 +187,9 @@ def plot_confusion_matrix(
     return ax
 
 
-def plot_weight_images(weights: object, title: str = "What each class looks for: weights as 28x28 images") -> plt.Figure:
+def plot_weight_images(
+    weights: object, title: str = "What each class looks for: weights as 28x28 images"
+) -> plt.Figure:
     """Show each row of a ``(n_classes, 784)`` weight matrix (or a model's ``linear.weight``) as an image.
 
     One color scale, symmetric around 0, is shared by all panels: ink on a
@@ -242,7 +245,7 @@ def plot_confident_mistakes(
     probabilities = probabilities.detach().cpu()
     y_true = y_true.detach().cpu().reshape(-1)
     fig, axes = _grid(len(idx), min(n_cols, len(idx)), size=1.8, title_lines=2)
-    for ax, i in zip(axes, idx.tolist()):
+    for ax, i in zip(axes, idx.tolist(), strict=False):
         p, pred = probabilities[i].max(dim=0)
         ax.imshow(imgs[i].numpy(), cmap="gray_r")
         ax.set_title(f"#{i}: true {int(y_true[i])}\npred {int(pred)} (p={p.item():.3f})", fontsize=8)

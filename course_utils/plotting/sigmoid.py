@@ -94,9 +94,9 @@ def plot_sigmoid_family(
     if not ws or not bs:
         raise ValueError("ws and bs must each hold at least one value.")
     fig, (ax_w, ax_b) = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for w, color in zip(ws, PALETTE):
+    for w, color in zip(ws, PALETTE, strict=False):
         plot_sigmoid_curve(w, 0.0, x_min, x_max, ax=ax_w, color=color, label=f"w = {w:g}")
-    for b, color in zip(bs, PALETTE):
+    for b, color in zip(bs, PALETTE, strict=False):
         plot_sigmoid_curve(1.0, b, x_min, x_max, ax=ax_b, color=color, label=f"b = {b:g}")
     ax_w.set_title("Weight w sets the steepness (b = 0)")
     ax_b.set_title("Bias b shifts the curve (w = 1)")
