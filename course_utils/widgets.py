@@ -56,7 +56,7 @@ def _explorer(sliders: list[widgets.ValueWidget], draw: Callable[..., str | None
 def sigmoid_explorer(w: float = 1.0, b: float = 0.0, show: bool = True) -> widgets.VBox:
     """Sliders for ``w`` and ``b`` in ``sigma(w * x + b)``; the curve redraws as they move.
 
-    The dashed grey curve is ``sigma(x)``; the title gives the 0.5 crossing ``x = -b / w``.
+    The dashed gray curve is ``sigma(x)``; the title gives the 0.5 crossing ``x = -b / w``.
     Returns ``VBox([HBox([w slider, b slider]), plot])``.
     """
     def draw(w: float, b: float) -> None:
