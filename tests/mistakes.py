@@ -12,6 +12,10 @@ the code cells of the student version's "Graded exercises" section in order:
 the setup cell, every earlier exercise with its reference solution, then the
 candidate in place of the target answer cell, and finally the target's check
 cell. It returns what happened (passed, the error's message, what was printed).
+
+The standard tests of a catalogue are built here, one line each in the
+catalogue file (``test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON,
+MISTAKES)``, ...), so that a catalogue file holds only its cases.
 """
 
 from __future__ import annotations
@@ -23,11 +27,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+EXERCISES = ("ex1", "ex2", "ex3")
 
 
 @dataclass
@@ -139,3 +146,59 @@ def assert_accepted(lesson: str, exercise: str, answer: str | None = None) -> Ou
     assert outcome.passed, f"{lesson} {exercise}: a right answer was rejected:\n{outcome}"
     assert "✓" in outcome.printed, f"{lesson} {exercise}: no ✓ line printed:\n{outcome}"
     return outcome
+
+
+# --------------------------------------------------------------------------
+# The standard tests of a catalogue file. ``marks`` gives pytest marks by
+# exercise (e.g. ``{"ex3": needs_mnist}`` for an exercise that trains on MNIST).
+# --------------------------------------------------------------------------
+
+
+def _param(exercise: str, name: str, *values: str, marks: Mapping[str, object] | None) -> object:
+    return pytest.param(exercise, *values, id=f"{exercise}-{name}", marks=(marks or {}).get(exercise, ()))
+
+
+def rejects(lesson: str, mistakes: Sequence[tuple[str, str, str, str]],
+            marks: Mapping[str, object] | None = None) -> Callable[..., None]:
+    """A test that each ``(exercise, name, wrong answer, hint regex)`` of ``mistakes`` is rejected with its hint."""
+    @pytest.mark.parametrize("exercise, answer, hint", [_param(ex, name, answer, hint, marks=marks)
+                                                        for ex, name, answer, hint in mistakes])
+    def test(exercise: str, answer: str, hint: str) -> None:
+        assert_rejected(lesson, exercise, answer, hint)
+    return test
+
+
+def accepts(lesson: str, right_answers: Sequence[tuple[str, str, str]],
+            marks: Mapping[str, object] | None = None) -> Callable[..., None]:
+    """A test that each ``(exercise, name, right answer)`` of ``right_answers`` passes the visible check."""
+    @pytest.mark.parametrize("exercise, answer", [_param(ex, name, answer, marks=marks)
+                                                  for ex, name, answer in right_answers])
+    def test(exercise: str, answer: str) -> None:
+        assert_accepted(lesson, exercise, answer)
+    return test
+
+
+def accepts_references(lesson: str, marks: Mapping[str, object] | None = None) -> Callable[..., None]:
+    """A test that the reference solution of every exercise (from ``notebooks/``) passes the visible check."""
+    @pytest.mark.parametrize("exercise", [pytest.param(ex, id=ex, marks=(marks or {}).get(ex, ())) for ex in EXERCISES])
+    def test(exercise: str) -> None:
+        assert_accepted(lesson, exercise)
+    return test
+
+
+def rejects_blanks(lesson: str) -> Callable[..., None]:
+    """A test that every untouched answer cell (``raise NotImplementedError()``) is told it is not written yet."""
+    @pytest.mark.parametrize("exercise", EXERCISES)
+    def test(exercise: str) -> None:
+        blank = blank_answer(lesson, exercise)
+        assert "raise NotImplementedError()" in blank
+        assert_rejected(lesson, exercise, blank, r"not written yet: replace `raise NotImplementedError\(\)`")
+    return test
+
+
+def has_two_mistakes_each(mistakes: Sequence[tuple[str, str, str, str]]) -> Callable[[], None]:
+    """A test that the catalogue holds at least two wrong answers for every exercise."""
+    def test() -> None:
+        for exercise in EXERCISES:
+            assert sum(ex == exercise for ex, *_ in mistakes) >= 2, exercise
+    return test

@@ -6,9 +6,7 @@ sees); the reference solutions of ``notebooks/`` must pass.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.mistakes import assert_accepted, assert_rejected
+from tests.mistakes import accepts, accepts_references, rejects
 
 LESSON = "01"
 
@@ -185,19 +183,6 @@ def my_log_sigmoid(z):
 ]
 
 
-@pytest.mark.parametrize(
-    "exercise, answer, hint",
-    [pytest.param(ex, answer, hint, id=f"{ex}-{case}") for ex, case, answer, hint in MISTAKES],
-)
-def test_wrong_answer_is_rejected_with_a_hint(exercise: str, answer: str, hint: str) -> None:
-    assert_rejected(LESSON, exercise, answer, hint)
-
-
-@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
-def test_reference_solution_passes(exercise: str) -> None:
-    assert_accepted(LESSON, exercise)
-
-
 RIGHT_ALTERNATIVES = [
     ("ex1", "where-on-safe-inputs", """
 def my_sigmoid(z):
@@ -217,9 +202,6 @@ def my_log_sigmoid(z):
 ]
 
 
-@pytest.mark.parametrize(
-    "exercise, answer",
-    [pytest.param(ex, answer, id=f"{ex}-{case}") for ex, case, answer in RIGHT_ALTERNATIVES],
-)
-def test_other_right_answers_pass(exercise: str, answer: str) -> None:
-    assert_accepted(LESSON, exercise, answer)
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES)
+test_reference_solution_is_accepted = accepts_references(LESSON)
+test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)

@@ -6,9 +6,7 @@ sees); the reference solutions of ``notebooks/`` must pass.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.mistakes import assert_accepted, assert_rejected, blank_answer
+from tests.mistakes import accepts, accepts_references, assert_rejected, has_two_mistakes_each, rejects, rejects_blanks
 
 LESSON = "02"
 
@@ -172,30 +170,6 @@ def prepare_input(values):
 ]
 
 
-@pytest.mark.parametrize("exercise, answer, hint",
-                         [(ex, answer, hint) for ex, _, answer, hint in MISTAKES],
-                         ids=[f"{ex}-{name}" for ex, name, _, _ in MISTAKES])
-def test_wrong_answer_is_rejected_with_a_hint(exercise, answer, hint):
-    assert_rejected(LESSON, exercise, answer, hint)
-
-
-@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
-def test_reference_solution_is_accepted(exercise):
-    assert_accepted(LESSON, exercise)
-
-
-def test_every_exercise_has_at_least_two_mistakes():
-    for exercise in ("ex1", "ex2", "ex3"):
-        assert sum(ex == exercise for ex, *_ in MISTAKES) >= 2
-
-
-@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
-def test_untouched_answer_says_it_is_not_written_yet(exercise):
-    blank = blank_answer(LESSON, exercise)
-    assert "raise NotImplementedError()" in blank
-    assert_rejected(LESSON, exercise, blank, r"not written yet: replace `raise NotImplementedError\(\)`")
-
-
 RIGHT_ALTERNATIVES = [
     # replacing a parameter by a new trainable nn.Parameter is legitimate PyTorch: the task does not forbid it
     ("ex1", "new-trainable-parameters", """
@@ -219,10 +193,11 @@ def prepare_input(values):
 ]
 
 
-@pytest.mark.parametrize("exercise, answer", [(ex, answer) for ex, _, answer in RIGHT_ALTERNATIVES],
-                         ids=[f"{ex}-{name}" for ex, name, _ in RIGHT_ALTERNATIVES])
-def test_other_right_answers_are_accepted(exercise, answer):
-    assert_accepted(LESSON, exercise, answer)
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES)
+test_reference_solution_is_accepted = accepts_references(LESSON)
+test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)
+test_untouched_answer_says_it_is_not_written_yet = rejects_blanks(LESSON)
+test_every_exercise_has_at_least_two_mistakes = has_two_mistakes_each(MISTAKES)
 
 
 def test_frozen_parameter_hint_does_not_forbid_replacing():

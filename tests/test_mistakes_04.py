@@ -6,9 +6,7 @@ sees); the reference solutions of ``notebooks/`` must pass.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.mistakes import assert_accepted, assert_rejected
+from tests.mistakes import accepts_references, has_two_mistakes_each, rejects
 
 LESSON = "04"
 
@@ -227,18 +225,6 @@ def predict_point(model, point):
 ]
 
 
-@pytest.mark.parametrize("exercise, answer, hint",
-                         [(ex, answer, hint) for ex, _, answer, hint in MISTAKES],
-                         ids=[f"{ex}-{name}" for ex, name, _, _ in MISTAKES])
-def test_wrong_answer_is_rejected_with_a_hint(exercise, answer, hint):
-    assert_rejected(LESSON, exercise, answer, hint)
-
-
-@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
-def test_reference_solution_is_accepted(exercise):
-    assert_accepted(LESSON, exercise)
-
-
-def test_every_exercise_has_at_least_two_mistakes():
-    for exercise in ("ex1", "ex2", "ex3"):
-        assert sum(ex == exercise for ex, *_ in MISTAKES) >= 2
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES)
+test_reference_solution_is_accepted = accepts_references(LESSON)
+test_every_exercise_has_at_least_two_mistakes = has_two_mistakes_each(MISTAKES)

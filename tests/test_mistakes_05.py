@@ -7,9 +7,7 @@ right answers.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.mistakes import assert_accepted, assert_rejected
+from tests.mistakes import accepts, accepts_references, rejects
 
 LESSON = "05"
 
@@ -221,19 +219,6 @@ def choose_setting(results):
 ]
 
 
-@pytest.mark.parametrize(
-    "exercise, answer, hint",
-    [pytest.param(ex, answer, hint, id=f"{ex}-{case}") for ex, case, answer, hint in MISTAKES],
-)
-def test_wrong_answer_is_rejected_with_a_hint(exercise: str, answer: str, hint: str) -> None:
-    assert_rejected(LESSON, exercise, answer, hint)
-
-
-@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
-def test_reference_solution_passes(exercise: str) -> None:
-    assert_accepted(LESSON, exercise)
-
-
 RIGHT_ALTERNATIVES = [
     ("ex1", "itertools-and-prod", """
 import itertools
@@ -271,9 +256,6 @@ def choose_setting(results):
 ]
 
 
-@pytest.mark.parametrize(
-    "exercise, answer",
-    [pytest.param(ex, answer, id=f"{ex}-{case}") for ex, case, answer in RIGHT_ALTERNATIVES],
-)
-def test_other_right_answers_pass(exercise: str, answer: str) -> None:
-    assert_accepted(LESSON, exercise, answer)
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES)
+test_reference_solution_is_accepted = accepts_references(LESSON)
+test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)

@@ -3,9 +3,7 @@ with a hint naming the fix, and the reference solutions they must accept (see te
 
 from __future__ import annotations
 
-import pytest
-
-from mistakes import assert_accepted, assert_rejected
+from tests.mistakes import accepts, accepts_references, rejects
 
 LESSON = "06"
 
@@ -26,7 +24,7 @@ def _ct(op=">=", a="cost_fn", b="cost_fp", ret="THRESHOLDS[costs.argmin()].item(
     return CT_HEAD + CT_BODY.format(op=op, a=a, b=b, ret=ret) + f"\nbest_threshold = choose_threshold({use}, cost_fn=10, cost_fp=1)\n"
 
 
-CASES = [
+MISTAKES = [
     # exercise 1: precision and recall
     ("ex1", "naive division (ZeroDivisionError)", PR_HEAD + (
         "    tp = int(((y_pred == 1) & (y_true == 1)).sum()); fp = int(((y_pred == 1) & (y_true == 0)).sum())\n"
@@ -97,26 +95,18 @@ CASES = [
     ("ex3", "best_threshold hard-coded to another value", CT_HEAD + CT_BODY.format(
         op=">=", a="cost_fn", b="cost_fp", ret="THRESHOLDS[costs.argmin()].item()") + "\nbest_threshold = 0.5\n",
      r"your function gives 0\.07.*best_threshold = choose_threshold"),
+]
+
+# Right answers written differently: a list comprehension over the thresholds and Python's min.
+RIGHT_ALTERNATIVES = [
     ("ex3", "Python min on the costs", CT_HEAD + (
         "    y_true, p = y_true.reshape(-1), p.reshape(-1)\n"
         "    costs = [(cost_fn * ((p < t) & (y_true == 1)).sum() + cost_fp * ((p >= t) & (y_true == 0)).sum()).item() for t in THRESHOLDS]\n"
         "    return THRESHOLDS[costs.index(min(costs))].item()\n"
-        "best_threshold = choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)\n"), None),
+        "best_threshold = choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)\n")),
 ]
 
 
-@pytest.mark.parametrize("exercise, wrong, hint", [(e, w, h) for e, _, w, h in CASES if h is not None],
-                         ids=[f"{e}-{name}" for e, name, _, h in CASES if h is not None])
-def test_wrong_answer_is_rejected_with_a_hint(exercise, wrong, hint):
-    assert_rejected(LESSON, exercise, wrong, hint)
-
-
-@pytest.mark.parametrize("exercise", ["ex1", "ex2", "ex3"])
-def test_reference_solution_is_accepted(exercise):
-    assert_accepted(LESSON, exercise)
-
-
-def test_a_correct_list_comprehension_answer_is_accepted():
-    """A correct answer written differently (a Python loop over the thresholds) passes too."""
-    answer = [c for c in CASES if c[1] == "Python min on the costs"][0][2]
-    assert_accepted(LESSON, "ex3", answer)
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES)
+test_reference_solution_is_accepted = accepts_references(LESSON)
+test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)

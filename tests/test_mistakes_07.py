@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.helpers import needs_mnist
-from tests.mistakes import assert_accepted, assert_rejected, try_answer
+from tests.mistakes import accepts, accepts_references, rejects, try_answer
 
 LESSON = "07"
 
@@ -182,20 +180,6 @@ checks.check_mnist_classifier_more(mnist_model, X_test, y_test, X_val, y_val)
 ]
 
 
-@pytest.mark.parametrize(
-    "exercise, answer, hint",
-    [pytest.param(ex, answer, hint, id=f"{ex}-{case}") for ex, case, answer, hint in MISTAKES]
-    + [pytest.param(ex, answer, hint, id=f"{ex}-{case}", marks=needs_mnist) for ex, case, answer, hint in MNIST_MISTAKES],
-)
-def test_wrong_answer_is_rejected_with_a_hint(exercise, answer, hint):
-    assert_rejected(LESSON, exercise, answer, hint)
-
-
-@pytest.mark.parametrize("exercise", ["ex1", "ex2", pytest.param("ex3", marks=needs_mnist)])
-def test_reference_solution_passes(exercise):
-    assert_accepted(LESSON, exercise)
-
-
 RIGHT_ALTERNATIVES = [
     ("ex1", "subtract-first", """
 def my_log_softmax(logits):
@@ -218,12 +202,12 @@ def my_accuracy(logits, labels):
 ]
 
 
-@pytest.mark.parametrize(
-    "exercise, answer",
-    [pytest.param(ex, answer, id=f"{ex}-{case}") for ex, case, answer in RIGHT_ALTERNATIVES],
-)
-def test_right_alternative_passes(exercise, answer):
-    assert_accepted(LESSON, exercise, answer)
+#: The exercise that trains on MNIST runs only where the MNIST files are.
+MARKS = {"ex3": needs_mnist}
+
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES + MNIST_MISTAKES, MARKS)
+test_reference_solution_is_accepted = accepts_references(LESSON, MARKS)
+test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)
 
 
 @needs_mnist
