@@ -2,7 +2,7 @@
 """One entry point for learners, instructors and maintainers (standard library only).
 
     python3 course.py lab       # install the course in .venv and open JupyterLab (student version of lesson 01)
-    python3 course.py test      # install the test tools in .venv and run the whole test suite
+    python3 course.py test      # install the test tools in .venv, run the linter (ruff) and the whole test suite
     python3 course.py execute   # maintainers: re-run every notebook in place, saving outputs
     python3 course.py bench     # the MNIST benchmark (course_utils.bench)
     python3 course.py site      # build the course website into build/site/ (offline; nothing is executed)
@@ -74,6 +74,7 @@ def cmd_lab(args: list[str]) -> None:
 
 def cmd_test(args: list[str]) -> None:
     ensure_venv("test")
+    run([PYTHON, "-m", "ruff", "check", str(ROOT)])  # the linter first: settings in pyproject.toml [tool.ruff]
     run([PYTHON, "-m", "pytest", *PYTEST_ARGS, *args])
 
 

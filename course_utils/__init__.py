@@ -19,6 +19,11 @@ The package is organized by what each module does:
 - :mod:`course_utils.widgets`    -- interactive explorers (ipywidgets)
 - :mod:`course_utils.checks`     -- feedback for the graded exercises
 - :mod:`course_utils.grading`    -- the sandboxed grader (``python3 course.py grade``)
+
+Names are fixed across the course, as in d2l: ``X``, ``y``, ``model``, ``loss_fn``,
+``optimizer``, ``lr``; ``num_`` counts how many times something is done (``num_epochs``,
+``num_threads``), ``n_`` how many things there are (``n_samples``, ``n_inputs``, ``n_classes``).
+Spelling is American (``color``, ``center``, ``normalize``), as in PyTorch and matplotlib.
 """
 
 from course_utils.devices import get_device

@@ -1,6 +1,6 @@
 """Lesson 06's real data: the Wisconsin breast-cancer set as torch tensors, a stratified split, standardization.
 
-- :func:`load_breast_cancer` -- 569 tumours, 30 features, **malignant = 1** (scikit-learn ships the data; no download)
+- :func:`load_breast_cancer` -- 569 tumors, 30 features, **malignant = 1** (scikit-learn ships the data; no download)
 - :func:`stratified_split` -- a seeded train/validation/test split that keeps each class's share in every part
 - :class:`Standardizer` -- per-feature mean and standard deviation *fitted on the training split only*
 - :func:`subsample_positives` -- keep only a few positives, to study rare classes
@@ -30,12 +30,12 @@ class BreastCancer:
     ----------
     X:
         ``float32`` features shaped ``(569, 30)``: ten measurements of the cell
-        nuclei in a tumour's image (radius, texture, ..., fractal dimension),
+        nuclei in a tumor's image (radius, texture, ..., fractal dimension),
         each as its mean, its standard error and its "worst" (largest) value.
         Raw units: they span several orders of magnitude, so standardize them.
     y:
         ``float32`` column shaped ``(569, 1)``: **1.0 = malignant** (the positive
-        class, 212 tumours) and 0.0 = benign (357). Note that scikit-learn's own
+        class, 212 tumors) and 0.0 = benign (357). Note that scikit-learn's own
         ``target`` uses the opposite coding (0 = malignant); this loader flips it.
     feature_names:
         The 30 column names, e.g. ``"mean radius"``, in the order of ``X``'s columns.
