@@ -60,7 +60,7 @@ def mnist_toy(n: int = 32, label: int | None = None):
     return X, y
 
 
-def train_mnist(model=None, X=None, y=None, **kwargs):
+def train_softmax(model=None, X=None, y=None, **kwargs):
     from course_utils.mnist import train_softmax_regression as run
 
     X0, y0 = mnist_toy()
@@ -173,23 +173,23 @@ CASES = [
     ("accuracy-logits", lambda: metrics.accuracy(torch.zeros(4, 10), torch.zeros(4)), ValueError, r"argmax\(dim=1\)"),
     ("accuracy-lengths", lambda: metrics.accuracy(torch.zeros(3), torch.zeros(4)), ValueError, r"3 labels but y_true has 4"),
     # ----------------------------------------------------------------- MNIST training
-    ("train_mnist-label-10", lambda: train_mnist(y=mnist_toy(label=10)[1]), ValueError, r"label 10.*10 outputs.*0..9"),
-    ("train_mnist-label-negative", lambda: train_mnist(y=mnist_toy(label=-1)[1]), ValueError, r"label -1.*0..9"),
-    ("train_mnist-one-output-model", lambda: train_mnist(model=nn.Sequential(nn.Flatten(), nn.Linear(784, 1))), ValueError, r"1 output.*one score per class.*SoftmaxRegression"),
-    ("train_mnist-softmax-model", lambda: train_mnist(model=SOFTMAX_MODEL(), require_logits=True), ValueError, r"ends in nn.Softmax.*CrossEntropyLoss.*logits"),
-    ("train_mnist-seed-string", lambda: train_mnist(seed="a"), ValueError, r"seed must be a non-negative integer, got 'a'"),
-    ("train_mnist-seed-negative", lambda: train_mnist(seed=-1), ValueError, r"seed must be a non-negative integer, got -1"),
-    ("train_mnist-nan-in-X", lambda: train_mnist(X=mnist_toy()[0].index_fill(0, torch.tensor([4]), NAN)), ValueError, r"X_train contains \d+ NaN.*row 4"),
-    ("train_mnist-lr-inf", lambda: train_mnist(lr=INF), ValueError, r"lr must be a positive number, got inf"),
-    ("train_mnist-diverges", lambda: train_mnist(optimizer="sgd", lr=10.0, weight_decay=1.0, schedule="constant", num_epochs=20, batch_size=4), TrainingDivergedError, r"Training stopped after \d+ epoch\(s\): the loss is nan.*lr=10 is too large"),
-    ("train_mnist-float-labels", lambda: train_mnist(y=mnist_toy()[1].float()), ValueError, r"y_train must hold class indices.*torch.long.*\.long\(\)"),
-    ("train_mnist-float64-X", lambda: train_mnist(X=mnist_toy()[0].double()), TypeError, r"float64.*float32"),
-    ("train_mnist-not-a-module", lambda: train_mnist(model=lambda t: t), TypeError, r"model must be a torch.nn.Module"),
-    ("train_mnist-require_logits-string", lambda: train_mnist(require_logits="yes"), ValueError, r"require_logits must be True or False"),
-    ("train_mnist-weight_decay-negative", lambda: train_mnist(weight_decay=-0.1), ValueError, r"weight_decay must be a number >= 0"),
+    ("train_softmax-label-10", lambda: train_softmax(y=mnist_toy(label=10)[1]), ValueError, r"label 10.*10 outputs.*0..9"),
+    ("train_softmax-label-negative", lambda: train_softmax(y=mnist_toy(label=-1)[1]), ValueError, r"label -1.*0..9"),
+    ("train_softmax-one-output-model", lambda: train_softmax(model=nn.Sequential(nn.Flatten(), nn.Linear(784, 1))), ValueError, r"1 output.*one score per class.*SoftmaxRegression"),
+    ("train_softmax-softmax-model", lambda: train_softmax(model=SOFTMAX_MODEL(), require_logits=True), ValueError, r"ends in nn.Softmax.*CrossEntropyLoss.*logits"),
+    ("train_softmax-seed-string", lambda: train_softmax(seed="a"), ValueError, r"seed must be a non-negative integer, got 'a'"),
+    ("train_softmax-seed-negative", lambda: train_softmax(seed=-1), ValueError, r"seed must be a non-negative integer, got -1"),
+    ("train_softmax-nan-in-X", lambda: train_softmax(X=mnist_toy()[0].index_fill(0, torch.tensor([4]), NAN)), ValueError, r"X_train contains \d+ NaN.*row 4"),
+    ("train_softmax-lr-inf", lambda: train_softmax(lr=INF), ValueError, r"lr must be a positive number, got inf"),
+    ("train_softmax-diverges", lambda: train_softmax(optimizer="sgd", lr=10.0, weight_decay=1.0, schedule="constant", num_epochs=20, batch_size=4), TrainingDivergedError, r"Training stopped after \d+ epoch\(s\): the loss is nan.*lr=10 is too large"),
+    ("train_softmax-float-labels", lambda: train_softmax(y=mnist_toy()[1].float()), ValueError, r"y_train must hold class indices.*torch.long.*\.long\(\)"),
+    ("train_softmax-float64-X", lambda: train_softmax(X=mnist_toy()[0].double()), TypeError, r"float64.*float32"),
+    ("train_softmax-not-a-module", lambda: train_softmax(model=lambda t: t), TypeError, r"model must be a torch.nn.Module"),
+    ("train_softmax-require_logits-string", lambda: train_softmax(require_logits="yes"), ValueError, r"require_logits must be True or False"),
+    ("train_softmax-weight_decay-negative", lambda: train_softmax(weight_decay=-0.1), ValueError, r"weight_decay must be a number >= 0"),
     ("train_on_loader-empty-loader", lambda: __import__("course_utils.bench", fromlist=["x"]).train_on_loader(SoftmaxRegression(), [], torch.optim.SGD(SoftmaxRegression().parameters(), lr=0.1), num_epochs=1), ValueError, r"loader gave no batches"),
     ("train_on_loader-optimizer-string", lambda: __import__("course_utils.bench", fromlist=["x"]).train_on_loader(SoftmaxRegression(), [], "sgd", num_epochs=1), TypeError, r"optimizer must be a torch.optim.Optimizer"),
-    ("train_mnist-optimizer", lambda: train_mnist(optimizer="rmsprop"), ValueError, r"optimizer must be one of \('adam', 'sgd'\)"),
+    ("train_softmax-optimizer", lambda: train_softmax(optimizer="rmsprop"), ValueError, r"optimizer must be one of \('adam', 'sgd'\)"),
     ("validation_split-seed-negative", lambda: __import__("course_utils.mnist", fromlist=["x"]).validation_split(100, 10, seed=-1), ValueError, r"seed must be a non-negative integer, got -1"),
     ("evaluate-label-10", lambda: evaluate(y=mnist_toy(label=10)[1]), ValueError, r"label 10.*0..9"),
     ("evaluate-empty", lambda: evaluate(X=torch.zeros(0, 1, 28, 28), y=torch.zeros(0, dtype=torch.long)), ValueError, r"empty"),

@@ -638,8 +638,8 @@ def test_mnist_classifier():
     fails(checks.check_mnist_classifier, None, X, y, match="mnist_model is None")
     with_log_softmax = nn.Sequential(model, nn.LogSoftmax(dim=1))  # log-probabilities are logits too
     passes(checks.check_mnist_classifier, with_log_softmax, X, y)
-    from course_utils.mnist_training import History
-    fails(checks.check_mnist_classifier, History(), X, y, match=r"is a History.*mnist_model = model")
+    from course_utils.mnist import EpochMetrics
+    fails(checks.check_mnist_classifier, EpochMetrics(), X, y, match=r"is an EpochMetrics.*mnist_model = model")
 
 
 def test_mnist_classifier_hidden_check_suspects_training_on_validation():

@@ -142,7 +142,7 @@ MNIST_MISTAKES = [
     ("ex3", "softmax-inside-the-model", """
 set_seed(0)
 mnist_model = nn.Sequential(SoftmaxRegression(), nn.Softmax(dim=1)).to(device)
-_ = train_mnist(mnist_model, X_train, y_train, num_epochs=1, progress=False, require_logits=False)
+_ = train_softmax_regression(mnist_model, X_train, y_train, num_epochs=1, progress=False, require_logits=False)
 """, r"returns probabilities.*must return logits.*Remove nn\.Softmax"),
     ("ex3", "untrained", """
 set_seed(0)
@@ -151,9 +151,9 @@ mnist_model = SoftmaxRegression().to(device)
     ("ex3", "tutorial-settings", """
 set_seed(0)
 mnist_model = SoftmaxRegression().to(device)
-_ = train_mnist(mnist_model, X_train, y_train, optimizer="sgd", lr=0.001, batch_size=100, schedule="constant",
-                num_epochs=1, progress=False)
-""", r"it needs at least 91\.8%\. The notebook's recipe.*train_mnist\(mnist_model, X_train, y_train\).*batches of 256"),
+_ = train_softmax_regression(mnist_model, X_train, y_train, optimizer="sgd", lr=0.001, batch_size=100,
+                             schedule="constant", num_epochs=1, progress=False)
+""", r"it needs at least 91\.8%\. The notebook's recipe.*train_softmax_regression\(mnist_model, X_train, y_train\).*batches of 256"),
     ("ex3", "hidden-layer", """
 set_seed(0)
 mnist_model = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10)).to(device)
@@ -162,19 +162,19 @@ mnist_model = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Line
 mnist_model = None
 set_seed(0)
 model = SoftmaxRegression().to(device)
-_ = train_mnist(model, X_train, y_train, num_epochs=1, progress=False)
+_ = train_softmax_regression(model, X_train, y_train, num_epochs=1, progress=False)
 """, r"mnist_model is None"),
     ("ex3", "assigned-the-history", """
 set_seed(0)
 model = SoftmaxRegression().to(device)
-mnist_model = train_mnist(model, X_train, y_train, num_epochs=1, progress=False)
-""", r"mnist_model is a History.*returns its History.*mnist_model = model"),
+mnist_model = train_softmax_regression(model, X_train, y_train, num_epochs=1, progress=False)
+""", r"mnist_model is an EpochMetrics.*returns its EpochMetrics.*mnist_model = model"),
     # Training on the validation images passes the visible check (it cannot tell); the hidden check, run here at
     # the end of the answer as the grader runs it, catches it.
     ("ex3", "trained-on-the-validation-images", """
 set_seed(0)
 mnist_model = SoftmaxRegression().to(device)
-_ = train_mnist(mnist_model, torch.cat([X_train, X_val]), torch.cat([y_train, y_val]), X_val, y_val, progress=False)
+_ = train_softmax_regression(mnist_model, torch.cat([X_train, X_val]), torch.cat([y_train, y_val]), X_val, y_val, progress=False)
 checks.check_mnist_classifier_more(mnist_model, X_test, y_test, X_val, y_val)
 """, r"93\.32% of the validation images right but only 92\.59% of the test images.*Did you train on X_val"),
 ]
@@ -211,12 +211,12 @@ test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)
 
 
 @needs_mnist
-def test_train_mnist_itself_refuses_a_softmax_model_with_the_fix():
-    """The plain attempt never reaches the check: train_mnist stops it with a message naming the fix."""
+def test_train_softmax_regression_itself_refuses_a_softmax_model_with_the_fix():
+    """The plain attempt never reaches the check: train_softmax_regression stops it with a message naming the fix."""
     outcome = try_answer(LESSON, "ex3", """
 set_seed(0)
 mnist_model = nn.Sequential(SoftmaxRegression(), nn.Softmax(dim=1)).to(device)
-_ = train_mnist(mnist_model, X_train, y_train, X_val, y_val, progress=False)
+_ = train_softmax_regression(mnist_model, X_train, y_train, X_val, y_val, progress=False)
 """)
     assert not outcome.passed and outcome.error_type == "ValueError", outcome
     assert re.search(r"ends in nn\.Softmax.*CrossEntropyLoss.*must return logits.*Drop the last layer", outcome.message), outcome

@@ -222,7 +222,7 @@ def test_loss_curve_plots_the_history(histories):
     np.testing.assert_array_equal(epochs, np.arange(21))
     np.testing.assert_allclose(loss, history.loss)
     assert ax.get_xlabel() == "epoch" and ax.get_title() == "Loss during training"
-    with pytest.raises(ValueError, match="TrainingHistory"):
+    with pytest.raises(ValueError, match="ObjectiveHistory"):
         plot_loss_curve(object())
 
 

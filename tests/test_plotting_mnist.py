@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils.mnist_training import History
+from course_utils.mnist import EpochMetrics
 from course_utils.plotting import (
     COLORS,
     most_confident_mistakes,
@@ -69,7 +69,7 @@ def test_class_counts_bars_equal_bincount():
 
 
 def test_epoch_history_plots_every_series_in_percent():
-    history = History(train_loss=[0.5, 0.3], train_accuracy=[0.9, 0.92],
+    history = EpochMetrics(train_loss=[0.5, 0.3], train_accuracy=[0.9, 0.92],
                       val_loss=[0.55, 0.35], val_accuracy=[0.89, 0.915], lr=[0.01, 0.005])
     fig = plot_epoch_history(history)
     ax_loss, ax_acc = fig.axes

@@ -285,8 +285,8 @@ def check_my_accuracy_more(my_accuracy: Callable[[torch.Tensor, torch.Tensor], f
 RECIPE_HINT = (
     "The notebook's recipe (section 5) gets about 92.5% on the validation images: "
     "`set_seed(0)`, `mnist_model = SoftmaxRegression().to(device)`, then "
-    "`train_mnist(mnist_model, X_train, y_train)`, whose defaults are COURSE_RECIPE: Adam with lr = 0.01, "
-    "the learning rate multiplied by (1 - step / total_steps) after every batch so that it falls to 0, "
+    "`train_softmax_regression(mnist_model, X_train, y_train)`, whose defaults are COURSE_RECIPE: Adam with "
+    "lr = 0.01, the learning rate falling in a straight line to 0 after every batch (LinearLR), "
     "batches of 256 in a seeded shuffled order, 4 epochs, on the normalized tensors X_train, and "
     "CrossEntropyLoss on the model's logits. If you wrote the loop yourself, compare it with the loop "
     "written out in section 5: optimizer.zero_grad() before loss.backward(), scheduler.step() after every "
@@ -301,11 +301,13 @@ def _require_softmax_regression(model: Any) -> None:
                             "and assign it to mnist_model.")
     if not isinstance(model, nn.Module):
         extra = ""
-        if type(model).__name__ == "History":
-            extra = (" train_mnist trains the model in place and returns its History (the per-epoch losses and "
-                     "accuracies): keep the model you passed it, e.g. `_ = train_mnist(model, X_train, y_train)` "
-                     "then `mnist_model = model`.")
-        raise ExerciseError(f"mnist_model is a {type(model).__name__}; it should be a trained nn.Module.{extra}")
+        if type(model).__name__ == "EpochMetrics":
+            extra = (" train_softmax_regression trains the model in place and returns its EpochMetrics (the "
+                     "per-epoch losses and accuracies): keep the model you passed it, e.g. "
+                     "`_ = train_softmax_regression(model, X_train, y_train)` then `mnist_model = model`.")
+        kind = type(model).__name__
+        article = "an" if kind[:1].lower() in "aeiou" else "a"
+        raise ExerciseError(f"mnist_model is {article} {kind}; it should be a trained nn.Module.{extra}")
     n_params = sum(p.numel() for p in model.parameters())
     if n_params != 7850:
         raise ExerciseError(

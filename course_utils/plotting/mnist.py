@@ -120,7 +120,7 @@ def plot_class_counts(
 def plot_epoch_history(history: object, title: str = "Training history") -> plt.Figure:
     """Two panels: loss and accuracy per epoch, for the training and (if recorded) the held-out set.
 
-    ``history`` is a :class:`course_utils.mnist_training.History` or a dict with
+    ``history`` is a :class:`course_utils.mnist.EpochMetrics` or a dict with
     the keys ``train_loss``, ``train_accuracy`` and optionally ``val_loss``,
     ``val_accuracy`` (validation) or ``test_loss``, ``test_accuracy``
     (accuracies as fractions; plotted in percent).
