@@ -18,6 +18,7 @@ import pytest
 
 from course_utils.grading import grade
 from course_utils.grading.sandbox import available
+from tests.helpers import LESSONS
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01_logistic_function"
@@ -272,7 +273,7 @@ def test_gradebook_export_matches(tmp_path):
 # Every lesson: full marks, blank, and faults that cost only their own lesson
 # ---------------------------------------------------------------------------
 
-ALL = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ALL = [p.stem for p in LESSONS]
 FULL_POINTS = {"01": 5, "02": 5, "03": 5, "04": 5, "05": 5, "06": 5, "07": 6}
 
 

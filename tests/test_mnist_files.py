@@ -29,7 +29,8 @@ from course_utils.mnist.files import (
 )
 
 REAL_RAW = data_root() / "MNIST" / "raw"
-needs_mnist = pytest.mark.skipif(
+#: Stricter than tests.helpers.needs_mnist: these tests copy and damage the plain (not .gz) files.
+needs_plain_mnist_files = pytest.mark.skipif(
     not all((REAL_RAW / name).exists() for name in MNIST_FILES),
     reason="needs the plain MNIST files under the data root (set COURSE_DATA_DIR)",
 )
@@ -74,7 +75,7 @@ def test_gz_checksums_are_torchvisions():
     assert {f"{name}.gz": md5 for name, md5 in files.MNIST_GZ_MD5.items()} == dict(datasets.MNIST.resources)
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_good_files_load_exactly_as_torchvision_reads_them(tmp_path):
     from torchvision import datasets
 
@@ -88,7 +89,7 @@ def test_good_files_load_exactly_as_torchvision_reads_them(tmp_path):
     assert len(verify_mnist(root)) == 4
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_gz_only_files_load(tmp_path):
     """The README promises plain or .gz; torchvision alone reads only the plain files."""
     root = make_root(tmp_path, skip=("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"))
@@ -114,7 +115,7 @@ def _expect_file_error(root: Path, train: bool, path: Path, *words: str) -> str:
     return message
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_truncated_file_is_named(tmp_path):
     root = make_root(tmp_path, skip=("train-images-idx3-ubyte",))
     path = root / "MNIST" / "raw" / "train-images-idx3-ubyte"
@@ -122,7 +123,7 @@ def test_truncated_file_is_named(tmp_path):
     _expect_file_error(root, True, path, "truncated", "1,000,000 of 47,040,016 bytes")
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_random_bytes_of_the_right_size_are_caught_by_the_checksum(tmp_path):
     root = make_root(tmp_path, skip=("t10k-labels-idx1-ubyte",))
     path = root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
@@ -130,7 +131,7 @@ def test_random_bytes_of_the_right_size_are_caught_by_the_checksum(tmp_path):
     _expect_file_error(root, False, path, "corrupt", "MD5", MNIST_CHECKSUMS[path.name][1])
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_one_flipped_byte_is_caught(tmp_path):
     root = make_root(tmp_path, skip=("train-labels-idx1-ubyte",))
     path = root / "MNIST" / "raw" / "train-labels-idx1-ubyte"
@@ -140,7 +141,7 @@ def test_one_flipped_byte_is_caught(tmp_path):
     _expect_file_error(root, True, path, "corrupt")
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_test_images_copied_over_the_training_images(tmp_path):
     """Without the check this loads silently: 10,000 images with 60,000 labels."""
     root = make_root(tmp_path, skip=("train-images-idx3-ubyte",))
@@ -149,7 +150,7 @@ def test_test_images_copied_over_the_training_images(tmp_path):
     _expect_file_error(root, True, path, "t10k-images-idx3-ubyte", "copied over")
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_broken_gz_is_named(tmp_path):
     root = make_root(tmp_path, skip=("t10k-images-idx3-ubyte",))
     path = root / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz"
@@ -157,7 +158,7 @@ def test_broken_gz_is_named(tmp_path):
     _expect_file_error(root, False, path, "cannot be read", "gzip")
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_gz_of_truncated_content_is_named(tmp_path):
     root = make_root(tmp_path, skip=("t10k-labels-idx1-ubyte",))
     path = root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
@@ -165,7 +166,7 @@ def test_gz_of_truncated_content_is_named(tmp_path):
     _expect_file_error(root, False, path, "once decompressed", "truncated")
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_missing_file_offline_names_the_folder_and_creates_nothing(monkeypatch, tmp_path):
     offline(monkeypatch)
     root = make_root(tmp_path, skip=("t10k-labels-idx1-ubyte",))
@@ -185,7 +186,7 @@ def test_failed_download_leaves_no_folder(monkeypatch, tmp_path):
     assert list(tmp_path.iterdir()) == [], "a failed load must not create MNIST/raw"
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_a_verified_file_is_hashed_once_per_process(monkeypatch, tmp_path):
     root = make_root(tmp_path)
     calls = []
@@ -202,7 +203,7 @@ def test_a_verified_file_is_hashed_once_per_process(monkeypatch, tmp_path):
     assert len(calls) == 2, "the second load must reuse the verification"
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_a_file_changed_after_verification_is_checked_again(tmp_path):
     root = make_root(tmp_path, skip=("t10k-labels-idx1-ubyte",))
     path = root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
@@ -213,7 +214,7 @@ def test_a_file_changed_after_verification_is_checked_again(tmp_path):
     _expect_file_error(root, False, path, "corrupt")
 
 
-@needs_mnist
+@needs_plain_mnist_files
 def test_fetch_reports_a_damaged_file_without_a_traceback(tmp_path, capsys):
     root = make_root(tmp_path, skip=("train-labels-idx1-ubyte",))
     path = root / "MNIST" / "raw" / "train-labels-idx1-ubyte"
