@@ -185,7 +185,7 @@ def check_lab_run(notebook: nbformat.NotebookNode, cells: list[dict]) -> list[st
     if len(cells) != len(notebook.cells):
         problems.append(f"the page shows {len(cells)} cells, the notebook has {len(notebook.cells)}")
         return problems
-    for index, (cell, shown) in enumerate(zip(notebook.cells, cells)):
+    for index, (cell, shown) in enumerate(zip(notebook.cells, cells, strict=True)):
         where = f"cell {index}"
         if cell.cell_type == "markdown":
             for img in shown["mdImages"]:

@@ -126,7 +126,8 @@ def test_my_sigmoid_visible_check_tests_every_rule_of_the_task():
     fails(checks.check_my_sigmoid, naive,  # exp(100) overflows, so 1 / (1 + inf) = 0 where sigma(-100) = 3.7e-44
           match=r"wrong at z = -100\.0000: got 0\.0000, expected 3\.7201e-44.*overflows to inf for z < -88\.72")
     other_way = lambda z: torch.exp(z) / (1 + torch.exp(z))  # noqa: E731 - inf / inf at +100
-    fails(checks.check_my_sigmoid, other_way, match=r"gives the value nan at input 100\.0000.*torch\.where\(z >= 0, -z, z\)")
+    fails(checks.check_my_sigmoid, other_way,
+          match=r"gives the value nan at input 100\.0000.*torch\.where\(z >= 0, -z, z\)")
     where_naive = lambda z: torch.where(z >= 0, 1 / (1 + torch.exp(-z)), torch.exp(z) / (1 + torch.exp(z)))  # noqa: E731
     fails(checks.check_my_sigmoid, where_naive, match="even in the input of torch.where that it does not select")
     with_abs = lambda z: (lambda e: torch.where(z >= 0, 1 / (1 + e), e / (1 + e)))(torch.exp(-z.abs()))  # noqa: E731
@@ -167,7 +168,8 @@ def test_sigmoid_derivative():
     passes(checks.check_sigmoid_derivative, right)
     passes(checks.check_sigmoid_derivative_tails, right)
     textbook = lambda z: torch.sigmoid(z) * (1 - torch.sigmoid(z))  # noqa: E731
-    fails(checks.check_sigmoid_derivative, textbook, match=r"wrong at z = 20\.0000.*rounds to exactly 1.*sigma\(z\) \* sigma\(-z\)")
+    fails(checks.check_sigmoid_derivative, textbook,
+          match=r"wrong at z = 20\.0000.*rounds to exactly 1.*sigma\(z\) \* sigma\(-z\)")
     fails(checks.check_sigmoid_derivative, lambda z: torch.sigmoid(z) ** 2, match="The derivative is sigma")
     overflowing = lambda z: torch.exp(-z) / (1 + torch.exp(-z)) ** 2  # noqa: E731
     fails(checks.check_sigmoid_derivative, overflowing, match=r"nan at input -1000.*overflows")
@@ -175,7 +177,8 @@ def test_sigmoid_derivative():
     # right on the visible inputs, wrong beyond them: caught by the hidden check only
     clipped = lambda z: right(z) if z.dtype == torch.float32 else right(z.clamp(-60, 60))  # noqa: E731
     passes(checks.check_sigmoid_derivative, clipped)
-    fails(checks.check_sigmoid_derivative_tails, clipped, match=r"sigmoid_derivative\(z\) for a 2x3x4 float64 z is wrong")
+    fails(checks.check_sigmoid_derivative_tails, clipped,
+          match=r"sigmoid_derivative\(z\) for a 2x3x4 float64 z is wrong")
 
 
 def test_my_log_sigmoid():
@@ -217,9 +220,11 @@ def test_model_3x():
     passes(checks.check_model_3x_details, _build_model_3x())
     fails(checks.check_model_3x, _build_model_3x(w=1.0),
           match=r"its weight is 1\.0000 and its bias -1\.0000, but they should be 3\.0000 and -1\.0000")
-    fails(checks.check_model_3x, _build_model_3x(last=nn.ReLU()), match="last layer .* is ReLU; it should be nn.Sigmoid")
+    fails(checks.check_model_3x, _build_model_3x(last=nn.ReLU()),
+          match="last layer .* is ReLU; it should be nn.Sigmoid")
     fails(checks.check_model_3x, lambda: nn.Linear(1, 1), match="should give an nn.Sequential")
-    fails(checks.check_model_3x, lambda: nn.Sequential(nn.Linear(2, 1), nn.Sigmoid()), match=r"should be nn\.Linear\(1, 1\)")
+    fails(checks.check_model_3x, lambda: nn.Sequential(nn.Linear(2, 1), nn.Sigmoid()),
+          match=r"should be nn\.Linear\(1, 1\)")
 
     def frozen():
         model = _build_model_3x()()
@@ -277,12 +282,15 @@ def test_prepare_input():
     passes(checks.check_prepare_input_more, right)
     fails(checks.check_prepare_input, lambda v: torch.tensor(v, dtype=torch.float32), match=r"\.reshape\(-1, 1\)")
     fails(checks.check_prepare_input, lambda v: torch.tensor([v], dtype=torch.float32), match=r"That is a row")
-    fails(checks.check_prepare_input, lambda v: torch.tensor(v).reshape(-1, 1), match="dtype torch.int64; a model needs floats")
-    fails(checks.check_prepare_input, lambda v: torch.tensor(v, dtype=torch.float64).reshape(-1, 1), match="use torch.float32")
+    fails(checks.check_prepare_input, lambda v: torch.tensor(v).reshape(-1, 1),
+          match="dtype torch.int64; a model needs floats")
+    fails(checks.check_prepare_input, lambda v: torch.tensor(v, dtype=torch.float64).reshape(-1, 1),
+          match="use torch.float32")
     fails(checks.check_prepare_input, lambda v: torch.as_tensor(v, dtype=torch.float32).reshape(4, 1),
           match=r"prepare_input\(\(0\.5, -2\.0\)\) raised RuntimeError")
     lists_only = lambda v: v.reshape(-1, 1) if isinstance(v, torch.Tensor) else right(v)  # noqa: E731
-    fails(checks.check_prepare_input, lists_only, match=r"prepare_input\(torch\.tensor\(\[5, -6, 7\]\)\) has dtype torch\.int64")
+    fails(checks.check_prepare_input, lists_only,
+          match=r"prepare_input\(torch\.tensor\(\[5, -6, 7\]\)\) has dtype torch\.int64")
     fails(checks.check_prepare_input_more, lambda v: v.reshape(-1, 1) if isinstance(v, torch.Tensor) else right(v),
           match=r"float64")
 
@@ -320,13 +328,15 @@ def test_logistic_classifier():
         @torch.no_grad()
         def predict(self, X, threshold=0.5):
             return (self.predict_proba(X) >= threshold).float()
-    fails(checks.check_logistic_classifier, FloatClasses, match=r"dtype torch\.float32; return classes as integers with \.long\(\)")
+    fails(checks.check_logistic_classifier, FloatClasses,
+          match=r"dtype torch\.float32; return classes as integers with \.long\(\)")
 
     class IgnoresThreshold(_LogisticClassifier):
         @torch.no_grad()
         def predict(self, X, threshold=0.5):
             return (self.predict_proba(X) >= 0.5).long()
-    fails(checks.check_logistic_classifier, IgnoresThreshold, match=r"threshold=0\.9\) is wrong.*at least the threshold")
+    fails(checks.check_logistic_classifier, IgnoresThreshold,
+          match=r"threshold=0\.9\) is wrong.*at least the threshold")
 
     class StrictlyGreater(_LogisticClassifier):
         @torch.no_grad()
@@ -382,7 +392,8 @@ def test_decision_boundary():
           match=r"returned a tensor of shape \(\); the task asks for a Python float.*\.item\(\)")
     fails(checks.check_decision_boundary, lambda m: (m.linear.bias / m.linear.weight).item(),
           match=r"returned -2\.5000, expected 2\.5000.*x = -b / w")
-    fails(checks.check_decision_boundary, lambda m: 2.5, match=r"w = -0\.5, b = 1\.0\) returned 2\.5000, expected 2\.0000")
+    fails(checks.check_decision_boundary, lambda m: 2.5,
+          match=r"w = -0\.5, b = 1\.0\) returned 2\.5000, expected 2\.0000")
     fails(checks.check_decision_boundary, lambda m: round((-m.linear.bias / m.linear.weight).item()),
           match="should return a Python float, but it returned int")
     fails(checks.check_decision_boundary, lambda m: None, match="should return a Python float.*`return`")
@@ -413,8 +424,10 @@ def test_bce_gradients():
         gw, gb = _bce_gradients(X, y, weight, bias)
         return gw * len(X), gb * len(X)
     fails(checks.check_bce_gradients, summed, match="sums over the rows")
-    fails(checks.check_bce_gradients, lambda X, y, w, b: tuple(-g for g in _bce_gradients(X, y, w, b)), match="sign is flipped")
-    fails(checks.check_bce_gradients, lambda X, y, w, b: (_bce_gradients(X, y, w, b)[0].flatten(), _bce_gradients(X, y, w, b)[1]),
+    fails(checks.check_bce_gradients, lambda X, y, w, b: tuple(-g for g in _bce_gradients(X, y, w, b)),
+          match="sign is flipped")
+    fails(checks.check_bce_gradients,
+          lambda X, y, w, b: (_bce_gradients(X, y, w, b)[0].flatten(), _bce_gradients(X, y, w, b)[1]),
           match=r"shape \(2,\), but it should have shape \(1, 2\).*keepdim=True")
 
     def with_autograd(X, y, weight, bias):
@@ -488,7 +501,8 @@ def test_train():
     passes(checks.check_train_more, _train)
     fails(checks.check_train, lambda *a: _train(*a, zero_grad=False), match="never clears the gradients.*zero_grad")
     fails(checks.check_train, lambda *a: _train(*a, sigmoid=True), match="sigmoid before nn.BCEWithLogitsLoss")
-    fails(checks.check_train, lambda *a: _train(*a, step=False), match=r"did not change the model's weights.*optimizer\.step\(\)")
+    fails(checks.check_train, lambda *a: _train(*a, step=False),
+          match=r"did not change the model's weights.*optimizer\.step\(\)")
     fails(checks.check_train, lambda m, X, y, lr, n: _train(m, X, y, 1.0, n), match="with the lr given")
     fails(checks.check_train, lambda m, X, y, lr, n: None, match="returned None")
     fails(checks.check_train, lambda m, X, y, lr, n: _train(m, X, y, lr, n + 1), match="one per epoch")
@@ -543,11 +557,15 @@ def test_predict_point():
         return p, int(p >= 0.5)
     passes(checks.check_predict_point, right)
     passes(checks.check_predict_point_more, right)
-    fails(checks.check_predict_point, lambda m, pt: (right(m, pt)[0], 0), match="class 1 exactly when the probability is at least 0.5")
+    fails(checks.check_predict_point, lambda m, pt: (right(m, pt)[0], 0),
+          match="class 1 exactly when the probability is at least 0.5")
     fails(checks.check_predict_point, lambda m, pt: (m(torch.tensor([pt])).item(), 1), match="returned the logit")
-    fails(checks.check_predict_point, lambda m, pt: tuple(torch.tensor(v) for v in right(m, pt)), match=r"\.item\(\).*int\(")
-    fails(checks.check_predict_point, lambda m, pt: (right(m, pt)[0], bool(right(m, pt)[1])), match="int 0 or 1; got bool")
-    fails(checks.check_predict_point, lambda m, pt: (right(m, pt)[0], round(right(m, pt)[0])), match=r"round\(0\.5\) is 0")
+    fails(checks.check_predict_point, lambda m, pt: tuple(torch.tensor(v) for v in right(m, pt)),
+          match=r"\.item\(\).*int\(")
+    fails(checks.check_predict_point, lambda m, pt: (right(m, pt)[0], bool(right(m, pt)[1])),
+          match="int 0 or 1; got bool")
+    fails(checks.check_predict_point, lambda m, pt: (right(m, pt)[0], round(right(m, pt)[0])),
+          match=r"round\(0\.5\) is 0")
     fails(checks.check_predict_point_more, lambda m, pt: right(m, [float(v) for v in pt][:1] * 2), match="expected")
 
 
@@ -562,7 +580,8 @@ def test_my_log_softmax():
     passes(checks.check_my_log_softmax_extremes, right)
     naive = lambda z: torch.log(torch.exp(z) / torch.exp(z).sum(dim=1, keepdim=True))  # noqa: E731
     fails(checks.check_my_log_softmax, naive, match="logits in the thousands gives the value nan.*EACH ROW's maximum")
-    fails(checks.check_my_log_softmax, lambda z: torch.log_softmax(z, dim=0), match="calls torch.log_softmax, which the task rules out")
+    fails(checks.check_my_log_softmax, lambda z: torch.log_softmax(z, dim=0),
+          match="calls torch.log_softmax, which the task rules out")
     fails(checks.check_my_log_softmax, lambda z: z - torch.logsumexp(z, dim=1), match="calls torch.logsumexp")
     global_max = lambda z: z - z.max() - torch.log(torch.exp(z - z.max()).sum(dim=1, keepdim=True))  # noqa: E731
     fails(checks.check_my_log_softmax, global_max, match=r"not z\.max\(\)")
@@ -610,7 +629,8 @@ def test_my_accuracy():
     assert "reshape" not in str(info.value)  # the generic broadcasting advice would mislead here
     fails(checks.check_my_accuracy, lambda lo, la: (lo.argmax(dim=1, keepdim=True) == la).float().mean().item(),
           match=r"\(batch, batch\) table.*Drop keepdim")
-    fails(checks.check_my_accuracy, lambda lo, la: (lo.argmax(dim=1) == la).mean().item(), match=r"\.float\(\)\.mean\(\)")
+    fails(checks.check_my_accuracy, lambda lo, la: (lo.argmax(dim=1) == la).mean().item(),
+          match=r"\.float\(\)\.mean\(\)")
 
 
 def _mnist_like(n: int = 300):
@@ -629,7 +649,8 @@ def test_mnist_classifier():
     model, X, y = _mnist_like()
     passes(checks.check_mnist_classifier, model, X, y)
     passes(checks.check_mnist_classifier_more, model, X, y)
-    fails(checks.check_mnist_classifier, SoftmaxRegression(), X, y, match=r"validation images right; it needs at least 91\.8%.*Adam")
+    fails(checks.check_mnist_classifier, SoftmaxRegression(), X, y,
+          match=r"validation images right; it needs at least 91\.8%.*Adam")
     mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
     fails(checks.check_mnist_classifier, mlp, X, y, match="25,450 parameters; softmax regression on MNIST has 7,850")
     with_softmax = nn.Sequential(model, nn.Softmax(dim=1))
@@ -647,7 +668,8 @@ def test_mnist_classifier_hidden_check_suspects_training_on_validation():
     y_test = y.clone()
     y_test[:60] = (y_test[:60] + 1) % 10  # 94% on "test", 100% on "validation"
     passes(checks.check_mnist_classifier_more, model, X, y_test)  # without validation data: the old check
-    fails(checks.check_mnist_classifier_more, model, X, y_test, X, y, match="suspiciously higher.*Did you train on X_val")
+    fails(checks.check_mnist_classifier_more, model, X, y_test, X, y,
+          match="suspiciously higher.*Did you train on X_val")
     y_val = y.clone()
     y_val[:63] = (y_val[:63] + 1) % 10  # 93.7% on validation: 0.3 points above test is allowed
     passes(checks.check_mnist_classifier_more, model, X, y_test, X, y_val)

@@ -199,7 +199,8 @@ def background(course, source, tmp_path_factory) -> dict[str, object]:
 
     validate_dir = tmp_path_factory.mktemp("validate")
     nbformat.write(nb, validate_dir / "solutions.ipynb")
-    nbformat.write(exercises_only(read(course / "release" / ASSIGNMENT / f"{lesson}.ipynb")), validate_dir / "student.ipynb")
+    nbformat.write(exercises_only(read(course / "release" / ASSIGNMENT / f"{lesson}.ipynb")),
+                   validate_dir / "student.ipynb")
 
     executor = ThreadPoolExecutor(max_workers=1)
     futures = {
@@ -272,7 +273,7 @@ def test_student_version_has_no_solution_and_no_hidden_test(source, release, les
     assert [c.get("id") for c in student.cells] == [c.get("id") for c in teacher.cells]
 
     # Cell by cell: exactly the source with each solution replaced by the stub and hidden tests removed.
-    for t_cell, s_cell in zip(teacher.cells, student.cells):
+    for t_cell, s_cell in zip(teacher.cells, student.cells, strict=True):
         assert s_cell.source == expected_student_source(t_cell.source), f"{lesson}: cell {t_cell.id}"
         if s_cell.cell_type == "code":
             assert s_cell.outputs == [], f"{lesson}: cell {t_cell.id} kept its outputs"

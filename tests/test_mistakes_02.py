@@ -108,7 +108,8 @@ def make_logistic_model(weights, bias):
         model[0].weight.copy_(torch.tensor(weights).reshape(-1, 1))
         model[0].bias.fill_(bias)
     return model
-""", r"output with shape \[1, 2\] doesn't match the broadcast shape \[2, 2\].*Hint: .*one row per output.*torch\.tensor\(\[weights\]\)"),
+""", r"output with shape \[1, 2\] doesn't match the broadcast shape \[2, 2\]"
+     r".*Hint: .*one row per output.*torch\.tensor\(\[weights\]\)"),
     ("ex2", "frozen-parameters", """
 def make_logistic_model(weights, bias):
     model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())

@@ -175,7 +175,8 @@ def train(model, X, y, lr, num_epochs):
         losses.append(loss.item())
     return losses
 """, r"no torch\.optim\.SGD took a step.*optimizer\.step\(\)"),
-    ("ex2", "adam-not-sgd", _loop().replace("torch.optim.SGD", "torch.optim.Adam"), r"torch\.optim\.Adam.*torch\.optim\.SGD"),
+    ("ex2", "adam-not-sgd", _loop().replace("torch.optim.SGD", "torch.optim.Adam"),
+     r"torch\.optim\.Adam.*torch\.optim\.SGD"),
     # ---- Exercise 3: predict_point returns a Python float and an int
     ("ex3", "returns-tensors", """
 def predict_point(model, point):

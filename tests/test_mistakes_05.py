@@ -243,7 +243,8 @@ def standardize_splits(X_train, X_other):
 """),
     ("ex1", "own-helper-named-like-the-course-one", """
 def polynomial_features(X, degree):
-    return torch.stack([X[:, 0] ** a * X[:, 1] ** (k - a) for k in range(1, degree + 1) for a in range(k, -1, -1)], dim=1)
+    return torch.stack([X[:, 0] ** a * X[:, 1] ** (k - a)
+                        for k in range(1, degree + 1) for a in range(k, -1, -1)], dim=1)
 
 def poly_features(X, degree):
     return polynomial_features(X, degree)

@@ -21,7 +21,8 @@ CT_BODY = (
 
 
 def _ct(op=">=", a="cost_fn", b="cost_fp", ret="THRESHOLDS[costs.argmin()].item()", use="y_val, p_val"):
-    return CT_HEAD + CT_BODY.format(op=op, a=a, b=b, ret=ret) + f"\nbest_threshold = choose_threshold({use}, cost_fn=10, cost_fp=1)\n"
+    return (CT_HEAD + CT_BODY.format(op=op, a=a, b=b, ret=ret)
+            + f"\nbest_threshold = choose_threshold({use}, cost_fn=10, cost_fp=1)\n")
 
 
 MISTAKES = [
@@ -48,24 +49,31 @@ MISTAKES = [
         "    recall = (y_pred[y_true == 1] == 1).mean().item() if (y_true == 1).any() else 0.0\n"
         "    return precision, recall\n"), r"\.float\(\)\.mean\(\)"),
     # exercise 2: standardise with the training statistics
-    ("ex2", "statistics of X itself", STD_HEAD + "    return (X - X.mean(dim=0, keepdim=True)) / X.std(dim=0, correction=0, keepdim=True)\n",
+    ("ex2", "statistics of X itself",
+     STD_HEAD + "    return (X - X.mean(dim=0, keepdim=True)) / X.std(dim=0, correction=0, keepdim=True)\n",
      r"training split only"),
-    ("ex2", "unbiased std (torch default)", STD_HEAD + "    return (X - X_train.mean(dim=0)) / X_train.std(dim=0)\n", r"correction=0"),
-    ("ex2", "no dim: one mean over everything", STD_HEAD + "    return (X - X_train.mean()) / X_train.std(correction=0)\n", r"dim=0"),
-    ("ex2", "dim=1 without keepdim (shape mismatch)", STD_HEAD + "    return (X - X_train.mean(dim=1)) / X_train.std(dim=1, correction=0)\n",
+    ("ex2", "unbiased std (torch default)", STD_HEAD + "    return (X - X_train.mean(dim=0)) / X_train.std(dim=0)\n",
+     r"correction=0"),
+    ("ex2", "no dim: one mean over everything",
+     STD_HEAD + "    return (X - X_train.mean()) / X_train.std(correction=0)\n", r"dim=0"),
+    ("ex2", "dim=1 without keepdim (shape mismatch)",
+     STD_HEAD + "    return (X - X_train.mean(dim=1)) / X_train.std(dim=1, correction=0)\n",
      r"Hint|keepdim|shape"),
     # exercise 3: the cost-minimising threshold, chosen on validation
     ("ex3", "strict > instead of >=", _ct(op=">"), r"p >= threshold"),
     ("ex3", "costs swapped", _ct(a="cost_fp", b="cost_fn"), r"costs are swapped"),
-    ("ex3", "largest threshold on ties", _ct(ret="THRESHOLDS[len(costs) - 1 - costs.flip(0).argmin()].item()"), r"smallest"),
+    ("ex3", "largest threshold on ties", _ct(ret="THRESHOLDS[len(costs) - 1 - costs.flip(0).argmin()].item()"),
+     r"smallest"),
     ("ex3", "returns a tensor", _ct(ret="THRESHOLDS[costs.argmin()]"), r"Python float"),
     ("ex3", "chosen on the test split", _ct(use="y_test, p_test"), r"TEST split.*validation"),
     # a reviewing learner's first attempts
     ("ex1", "& on float labels (a PyTorch NotImplementedError, not the stub)", PR_HEAD + (
         "    tp = (y_true & y_pred).sum().item(); pp = y_pred.sum().item(); ap = y_true.sum().item()\n"
-        "    return (tp / pp if pp else 0.0, tp / ap if ap else 0.0)\n"), r"(?s)bitwise_and.*Hint:.*\(y_true == 1\) & \(y_pred == 1\)"),
+        "    return (tp / pp if pp else 0.0, tp / ap if ap else 0.0)\n"),
+     r"(?s)bitwise_and.*Hint:.*\(y_true == 1\) & \(y_pred == 1\)"),
     ("ex1", "shortcut: course_utils.metrics", "from course_utils import metrics\n" + PR_HEAD + (
-        "    return tuple(metrics.precision_recall_f1(y_true, y_pred)[:2])\n"), r"metrics\.precision_recall_f1.*yourself"),
+        "    return tuple(metrics.precision_recall_f1(y_true, y_pred)[:2])\n"),
+     r"metrics\.precision_recall_f1.*yourself"),
     ("ex1", "a list, not a tuple", PR_HEAD + (
         "    tp = int(((y_pred == 1) & (y_true == 1)).sum()); fp = int(((y_pred == 1) & (y_true == 0)).sum())\n"
         "    fn = int(((y_pred == 0) & (y_true == 1)).sum())\n"
@@ -86,11 +94,13 @@ MISTAKES = [
         "        cost = (cost_fn * ((y == 1) & ~pred).sum() + cost_fp * ((y == 0) & pred).sum()).item() / len(y)\n"
         "        if best_cost is None or cost < best_cost:\n            best, best_cost = float(t), cost\n"
         "    return best\n"
-        "best_threshold = choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)\n"), r"not one of the values of THRESHOLDS.*THRESHOLDS tensor itself"),
+        "best_threshold = choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)\n"),
+     r"not one of the values of THRESHOLDS.*THRESHOLDS tensor itself"),
     ("ex3", "home-made grid (torch.arange / 100)", "GRID = torch.arange(1, 100) / 100\n" + _ct().replace(
         "THRESHOLDS", "GRID"), r"not one of the values of THRESHOLDS"),
     ("ex3", "shortcut: metrics.cost_curve", "from course_utils import metrics\n" + CT_HEAD + (
-        "    return THRESHOLDS[int(metrics.cost_curve(y_true, p, THRESHOLDS, cost_fn=cost_fn, cost_fp=cost_fp).argmin())].item()\n"
+        "    return THRESHOLDS[int(metrics.cost_curve(y_true, p, THRESHOLDS, cost_fn=cost_fn, cost_fp=cost_fp)"
+        ".argmin())].item()\n"
         "best_threshold = choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)\n"), r"metrics\.cost_curve.*yourself"),
     ("ex3", "best_threshold hard-coded to another value", CT_HEAD + CT_BODY.format(
         op=">=", a="cost_fn", b="cost_fp", ret="THRESHOLDS[costs.argmin()].item()") + "\nbest_threshold = 0.5\n",
@@ -101,7 +111,8 @@ MISTAKES = [
 RIGHT_ALTERNATIVES = [
     ("ex3", "Python min on the costs", CT_HEAD + (
         "    y_true, p = y_true.reshape(-1), p.reshape(-1)\n"
-        "    costs = [(cost_fn * ((p < t) & (y_true == 1)).sum() + cost_fp * ((p >= t) & (y_true == 0)).sum()).item() for t in THRESHOLDS]\n"
+        "    costs = [(cost_fn * ((p < t) & (y_true == 1)).sum() + cost_fp * ((p >= t) & (y_true == 0)).sum()).item()"
+        " for t in THRESHOLDS]\n"
         "    return THRESHOLDS[costs.index(min(costs))].item()\n"
         "best_threshold = choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)\n")),
 ]

@@ -147,13 +147,15 @@ _ = train_softmax_regression(mnist_model, X_train, y_train, num_epochs=1, progre
     ("ex3", "untrained", """
 set_seed(0)
 mnist_model = SoftmaxRegression().to(device)
-""", r"validation images right; it needs at least 91\.8%\. It looks untrained.*Adam with lr = 0\.01.*after every batch"),
+""", r"validation images right; it needs at least 91\.8%\. It looks untrained"
+     r".*Adam with lr = 0\.01.*after every batch"),
     ("ex3", "tutorial-settings", """
 set_seed(0)
 mnist_model = SoftmaxRegression().to(device)
 _ = train_softmax_regression(mnist_model, X_train, y_train, optimizer="sgd", lr=0.001, batch_size=100,
                              schedule="constant", num_epochs=1, progress=False)
-""", r"it needs at least 91\.8%\. The notebook's recipe.*train_softmax_regression\(mnist_model, X_train, y_train\).*batches of 256"),
+""", r"it needs at least 91\.8%\. The notebook's recipe"
+     r".*train_softmax_regression\(mnist_model, X_train, y_train\).*batches of 256"),
     ("ex3", "hidden-layer", """
 set_seed(0)
 mnist_model = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10)).to(device)
@@ -174,7 +176,8 @@ mnist_model = train_softmax_regression(model, X_train, y_train, num_epochs=1, pr
     ("ex3", "trained-on-the-validation-images", """
 set_seed(0)
 mnist_model = SoftmaxRegression().to(device)
-_ = train_softmax_regression(mnist_model, torch.cat([X_train, X_val]), torch.cat([y_train, y_val]), X_val, y_val, progress=False)
+_ = train_softmax_regression(mnist_model, torch.cat([X_train, X_val]), torch.cat([y_train, y_val]), X_val, y_val,
+                             progress=False)
 checks.check_mnist_classifier_more(mnist_model, X_test, y_test, X_val, y_val)
 """, r"93\.32% of the validation images right but only 92\.59% of the test images.*Did you train on X_val"),
 ]
@@ -219,4 +222,5 @@ mnist_model = nn.Sequential(SoftmaxRegression(), nn.Softmax(dim=1)).to(device)
 _ = train_softmax_regression(mnist_model, X_train, y_train, X_val, y_val, progress=False)
 """)
     assert not outcome.passed and outcome.error_type == "ValueError", outcome
-    assert re.search(r"ends in nn\.Softmax.*CrossEntropyLoss.*must return logits.*Drop the last layer", outcome.message), outcome
+    assert re.search(r"ends in nn\.Softmax.*CrossEntropyLoss.*must return logits.*Drop the last layer",
+                     outcome.message), outcome

@@ -69,7 +69,8 @@ def test_lab_opens_the_student_version_of_lesson_01():
 
 def test_notebooks_are_committed_executed_top_to_bottom():
     for path in NOTEBOOKS:
-        cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+        cells = [c for c in json.loads(path.read_text())["cells"]
+                 if c["cell_type"] == "code" and "".join(c["source"]).strip()]
         counts = [c["execution_count"] for c in cells]
         assert None not in counts, f"{path.name}: some code cells were never executed; run `python3 course.py execute`"
         assert counts == list(range(1, len(counts) + 1)), f"{path.name}: not executed top to bottom in one run"
@@ -96,12 +97,14 @@ def test_ignored_output_cells_say_why():
             for i, line in enumerate(lines):
                 if line.strip() == "# NBVAL_IGNORE_OUTPUT":
                     reason = lines[i + 1].strip() if i + 1 < len(lines) else ""
-                    assert reason.startswith("#") and len(reason) > 10, f"{path.name}: NBVAL_IGNORE_OUTPUT without a reason"
+                    assert reason.startswith("#") and len(reason) > 10, \
+                        f"{path.name}: NBVAL_IGNORE_OUTPUT without a reason"
 
 
 def test_notebooks_import_shared_code_and_avoid_deprecated_calls():
     for path in NOTEBOOKS:
-        source = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+        source = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                           if c["cell_type"] == "code")
         assert "course_utils" in source, f"{path.name} must import its helpers from course_utils"
         assert "torch.range(" not in source
         assert "--nbval-lax" not in source

@@ -138,7 +138,7 @@ def test_home_page_lists_every_lesson_with_thumbnail_and_time(built):
     assert "Who it is for" in text, "the home page should say who the course is for (README introduction)"
     cards = home.select(".course-lesson-card")
     assert len(cards) == len(LESSONS), f"{len(cards)} lesson cards for {len(LESSONS)} lessons"
-    for lesson, card in zip(LESSONS, cards):
+    for lesson, card in zip(LESSONS, cards, strict=True):
         first = _source(_read(built["clone"] / "notebooks" / lesson.name)["cells"][0])
         number = lesson.stem[:2]
         img = card.select_one("img")
@@ -209,7 +209,7 @@ def test_exercises_show_the_stub_and_hide_the_solution(built, lesson):
         assert "Show the solution" in details.summary.get_text()
     visible_cells = [_lines(pre.get_text()) for pre in soup.select("div.cell_input pre")]
     visible_code = "\n".join(visible_cells)
-    for cell, details in zip(answers, dropdowns):
+    for cell, details in zip(answers, dropdowns, strict=True):
         stub = _source(student[_nbgrader(cell)["grade_id"]])
         solution = _lines("\n".join(ln for ln in _source(cell).splitlines() if "### " not in ln))
         assert solution in _lines(details.get_text()), f"the dropdown does not hold the solution:\n{solution}"
@@ -436,7 +436,8 @@ def test_staging_shows_the_stub_hides_the_solution_and_drops_hidden_tests(tmp_pa
     assert "raise NotImplementedError()" in sources[2] and "secret" not in sources[2]
     assert sources[3].startswith(":::{dropdown} Show the solution") and "return 2 * x  # the secret" in sources[3]
     assert "### BEGIN SOLUTION" not in sources[3]
-    assert sources[4] == "checks.check_f(f)" and staged["cells"][4]["outputs"] == [], "hidden tests or their output left"
+    assert sources[4] == "checks.check_f(f)" and staged["cells"][4]["outputs"] == [], \
+        "hidden tests or their output left"
     assert staged["cells"][1]["outputs"][0]["data"]["text/markdown"] == build.WIDGET_NOTE
     assert "widgets" not in staged["metadata"]
 

@@ -314,6 +314,7 @@ def _accuracy_of(model: nn.Module, X: torch.Tensor, y: torch.Tensor, name: str, 
     logits = _require_tensor(logits, f"{name}(X)")
     if binary:
         if logits.shape not in ((X.shape[0], 1), (X.shape[0],)):
-            raise ExerciseError(f"{name}(X) has shape {tuple(logits.shape)}; it should give one logit per row, ({X.shape[0]}, 1).")
+            raise ExerciseError(f"{name}(X) has shape {tuple(logits.shape)}; "
+                                f"it should give one logit per row, ({X.shape[0]}, 1).")
         return accuracy((logits.reshape(-1) >= 0).long(), y)
     return accuracy(logits.argmax(dim=1), y)

@@ -330,11 +330,13 @@ _EX3_RULE = "write log(sigma(z)) from its formula (torch.exp, torch.log1p, torch
 _EX3_VALUE_HINT = ("For very negative z, exp(-z) overflows to inf (in float32 from z < -88.72): log(1 + exp(-z)) "
                    "becomes inf, and torch.sigmoid(z) becomes exactly 0, so log(sigmoid(z)) = -inf. "
                    "With e = torch.exp(torch.where(z >= 0, -z, z)) (that is exp(-|z|), never above 1): "
-                   "log sigma(z) = -log(1 + e) for z >= 0 and z - log(1 + e) for z < 0; torch.log1p(e) computes log(1 + e).")
+                   "log sigma(z) = -log(1 + e) for z >= 0 and z - log(1 + e) for z < 0; "
+                   "torch.log1p(e) computes log(1 + e).")
 _EX3_LOG1P_HINT = ("For large z, log sigma(z) = -log(1 + e) is tiny (about -2.06e-9 at z = 20) and is compared "
                    "with a relative tolerance of 1e-5: torch.log(1 + e) first rounds 1 + e to 1 and returns 0, "
                    "while torch.log1p(e) keeps the digits of e (section 7). ")
-_EX3_ZERO_HINT = ("torch.clamp(z, max=0) and z.abs() both have slope 0 at exactly z = 0 in PyTorch. Use torch.where(z >= 0, -torch.log1p(e), z - torch.log1p(e)) "
+_EX3_ZERO_HINT = ("torch.clamp(z, max=0) and z.abs() both have slope 0 at exactly z = 0 in PyTorch. "
+                  "Use torch.where(z >= 0, -torch.log1p(e), z - torch.log1p(e)) "
                   "with e = torch.exp(torch.where(z >= 0, -z, z)): each branch is then differentiated as the "
                   "formula it is.")
 

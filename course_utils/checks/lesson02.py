@@ -44,7 +44,8 @@ def _sequential_parts(model: Any, call: str, n_inputs: int) -> tuple[nn.Linear, 
         raise ExerciseError(f"{call} has {len(model)} layer(s); it should have two: {expected}.")
     linear, last = model[0], model[1]
     if not isinstance(linear, nn.Linear):
-        raise ExerciseError(f"The first layer of {call} is {type(linear).__name__}; it should be nn.Linear({n_inputs}, 1).")
+        raise ExerciseError(f"The first layer of {call} is {type(linear).__name__}; "
+                            f"it should be nn.Linear({n_inputs}, 1).")
     if (linear.in_features, linear.out_features) != (n_inputs, 1):
         raise ExerciseError(
             f"The first layer of {call} is nn.Linear({linear.in_features}, {linear.out_features}); "
@@ -207,7 +208,8 @@ def _check_prepared(out: Any, call: str, values: Sequence[float]) -> None:
     out = _require_tensor(out, call)
     if not torch.is_floating_point(out):
         raise ExerciseError(
-            f"{call} has dtype {out.dtype}; a model needs floats. Create it with dtype=torch.float32 (or call .float())."
+            f"{call} has dtype {out.dtype}; a model needs floats. "
+            "Create it with dtype=torch.float32 (or call .float())."
         )
     if out.dtype != torch.float32:
         raise ExerciseError(f"{call} has dtype {out.dtype}; use torch.float32, the dtype of the model's weights.")

@@ -72,7 +72,8 @@ def _check_classifier_outputs(model: nn.Module, X: torch.Tensor, thresholds: Seq
     n = X.shape[0]
     logits = _require_tensor(_call(model, "forward", "model(X)", X), "model(X)")
     _require_shape(logits, (n, 1), "model(X)")
-    if bool(((logits >= 0) & (logits <= 1)).all()) and not bool(((logits_expected >= 0) & (logits_expected <= 1)).all()):
+    if bool(((logits >= 0) & (logits <= 1)).all()) \
+            and not bool(((logits_expected >= 0) & (logits_expected <= 1)).all()):
         raise ExerciseError(
             "model(X) returns values between 0 and 1: forward applies the sigmoid. "
             "forward must return the logits self.linear(X); predict_proba applies the sigmoid."
@@ -125,7 +126,8 @@ def _require_no_grad(out: torch.Tensor, call: str) -> None:
 def _missing(method: str) -> Callable[..., Any]:
     def fail(*args: Any, **kwargs: Any) -> None:
         __tracebackhide__ = True
-        raise ExerciseError(f"LogisticClassifier has no method `{method}`; add `def {method}(self, X, ...):` to the class.")
+        raise ExerciseError(f"LogisticClassifier has no method `{method}`; "
+                            f"add `def {method}(self, X, ...):` to the class.")
     return fail
 
 

@@ -149,7 +149,9 @@ def _call_without_autograd(fn: Callable, call: str, *args: Any) -> Any:
     except ExerciseError as err:
         cause = err.__cause__
         if isinstance(cause, RuntimeError) and ("does not require grad" in str(cause) or "grad_fn" in str(cause)):
-            raise ExerciseError(f"{call} used autograd (backward() or torch.autograd.grad): {_AUTOGRAD_HINT}") from cause
+            raise ExerciseError(
+                f"{call} used autograd (backward() or torch.autograd.grad): {_AUTOGRAD_HINT}"
+            ) from cause
         mismatch = _BROADCAST.search(str(cause)) if isinstance(cause, RuntimeError) else None
         if mismatch and n in (int(mismatch.group(1)), int(mismatch.group(2))) and int(mismatch.group(3)) >= 1:
             raise ExerciseError(f"{call} raised RuntimeError: {cause}\nHint: a dimension of size n = {n} met "
@@ -337,7 +339,8 @@ def _check_losses_type(losses: Any, num_epochs: int, call: str) -> list[float]:
                             "one per epoch: losses.append(loss.item()) in the loop, then `return losses`.")
     if len(losses) != num_epochs:
         raise ExerciseError(f"{call} returned {len(losses)} losses; it should return one per epoch, "
-                            f"{num_epochs}: append loss.item() once in each epoch of `for epoch in range(num_epochs):`.")
+                            f"{num_epochs}: append loss.item() once in each epoch of "
+                            "`for epoch in range(num_epochs):`.")
     for value in losses:
         if isinstance(value, torch.Tensor):
             raise ExerciseError(

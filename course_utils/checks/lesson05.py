@@ -205,7 +205,8 @@ def check_poly_features_more(poly_features: Callable) -> None:
 # --------------------------------------------------------------------------
 
 
-def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor, X_other: torch.Tensor, label: str) -> None:
+def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor, X_other: torch.Tensor,
+                            label: str) -> None:
     __tracebackhide__ = True
     call = f"standardize_splits(X_train, X_other) {label}"
     train_before, other_before = X_train.clone(), X_other.clone()
@@ -364,7 +365,8 @@ def _check_choice(choose_setting: Callable, rows: list[dict[str, float]], label:
     if isinstance(degree, bool) or not isinstance(degree, int):
         raise ExerciseError(f"The degree from {call} should be a Python int; got {type(degree).__name__} {degree!r}.")
     if isinstance(decay, bool) or not isinstance(decay, (int, float)):
-        raise ExerciseError(f"The weight decay from {call} should be a Python float; got {type(decay).__name__} {decay!r}.")
+        raise ExerciseError(f"The weight decay from {call} should be a Python float; "
+                            f"got {type(decay).__name__} {decay!r}.")
     got = (degree, float(decay))
     want = _best(rows, "val_accuracy")
     if got == want:

@@ -135,7 +135,8 @@ def _check_pr_case(precision_recall: Callable, y_true: torch.Tensor, y_pred: tor
     if isinstance(out, list) and len(out) == 2:
         raise ExerciseError(f"{call} returned a list; the task asks for a tuple: `return precision, recall`.")
     if not isinstance(out, tuple) or len(out) != 2:
-        raise ExerciseError(f"{call} should return a tuple of two numbers, (precision, recall); got {type(out).__name__}.")
+        raise ExerciseError(f"{call} should return a tuple of two numbers, (precision, recall); "
+                            f"got {type(out).__name__}.")
     got_p = _require_python_float(out[0], f"The precision from {call}")
     got_r = _require_python_float(out[1], f"The recall from {call}")
     want_p, want_r = _reference_pr(y_true, y_pred)
@@ -207,7 +208,8 @@ def _check_standardize_case(standardize: Callable, X_train: torch.Tensor, X: tor
         text = str(err.__cause__) if isinstance(err.__cause__, RuntimeError) else ""
         if "must match the size of tensor" in text and f"({n_train})" in text and n_train not in (m, d):
             raise ExerciseError(
-                f"{call} raised RuntimeError: {text}\nHint: a tensor with one entry per ROW of X_train ({n_train}) met X ({m} x {d}): a statistic "
+                f"{call} raised RuntimeError: {text}\nHint: a tensor with one entry per ROW of X_train "
+                f"({n_train}) met X ({m} x {d}): a statistic "
                 "over `dim=1` gives one value per row (per tumour). Per feature (column) is `dim=0`, reducing over the "
                 "rows: `X_train.mean(dim=0, keepdim=True)`."
             ) from None
@@ -231,7 +233,8 @@ def _check_standardize_case(standardize: Callable, X_train: torch.Tensor, X: tor
     if bool(torch.allclose(out.double(), unbiased.double(), atol=1e-4, rtol=1e-4)):
         raise ExerciseError(
             f"{call} used torch's default standard deviation, which divides by n - 1. The task asks for the "
-            "population standard deviation (divide by n, as StandardScaler does): `X_train.std(dim=0, correction=0, keepdim=True)`."
+            "population standard deviation (divide by n, as StandardScaler does): "
+            "`X_train.std(dim=0, correction=0, keepdim=True)`."
         )
     if bool(torch.allclose(out.double(), overall.double(), atol=1e-4, rtol=1e-4)):
         raise ExerciseError(
@@ -263,7 +266,8 @@ def check_standardize_more(standardize: Callable) -> None:
     _require_callable(standardize, "standardize")
     gen = _generator(63)
     X_train = torch.randn(50, 5, generator=gen, dtype=torch.float64) * 3 + 1
-    _check_standardize_case(standardize, X_train, torch.randn(1, 5, generator=gen, dtype=torch.float64), "(one row, float64)")
+    _check_standardize_case(standardize, X_train, torch.randn(1, 5, generator=gen, dtype=torch.float64),
+                            "(one row, float64)")
     X_train = torch.rand(30, 2, generator=gen) * 100
     _check_standardize_case(standardize, X_train, X_train.clone(), "(X is X_train)")
     _passed("standardize is right for other shapes and dtypes.")
@@ -365,22 +369,26 @@ def _threshold_rules(choose_threshold: Callable) -> None:
 @keeps_random_state
 def check_choose_threshold(choose_threshold: Callable, best_threshold: Any, y_val: torch.Tensor,
                            p_val: torch.Tensor, y_test: torch.Tensor, p_test: torch.Tensor) -> None:
-    """Visible check: the rules on small cases (>=, ties, the cost order, a float), then ``best_threshold`` chosen on validation."""
+    """Visible check: the rules on small cases (>=, ties, the cost order, a float), then ``best_threshold``
+    chosen on validation."""
     __tracebackhide__ = True
     _require_callable(choose_threshold, "choose_threshold")
     _threshold_rules(choose_threshold)
     if best_threshold is None:
-        raise ExerciseError("best_threshold is None: assign it `choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)`.")
+        raise ExerciseError("best_threshold is None: "
+                            "assign it `choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)`.")
     got = _require_python_float(best_threshold, "best_threshold")
     want = _reference_threshold(y_val, p_val, 10, 1)
     on_test = _reference_threshold(y_test, p_test, 10, 1)
     call = "choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)"
-    yours = _require_python_float(_call06(choose_threshold, "choose_threshold", call, y_val.clone(), p_val.clone(), 10, 1),
-                                  f"The result of {call}")
+    yours = _require_python_float(
+        _call06(choose_threshold, "choose_threshold", call, y_val.clone(), p_val.clone(), 10, 1),
+        f"The result of {call}")
     if not math.isclose(yours, want, abs_tol=1e-6) and math.isclose(got, yours, abs_tol=1e-6):
         # the function passed the small rule cases but is wrong on the real columns: say why
         _explain_wrong_threshold(yours, want, y_val, p_val, 10, 1,
-                                 f"{call} (y_val and p_val are shaped {tuple(y_val.shape)}; the small rule cases passed)")
+                                 f"{call} (y_val and p_val are shaped {tuple(y_val.shape)}; "
+                                 "the small rule cases passed)")
     if math.isclose(yours, want, abs_tol=1e-6) and not math.isclose(got, yours, abs_tol=1e-6) \
             and not math.isclose(got, on_test, abs_tol=1e-6):
         raise ExerciseError(

@@ -234,7 +234,8 @@ def _check_accuracy_on(my_accuracy: Callable, logits: torch.Tensor, labels: torc
                             f"{type(out).__name__}.{hint}")
     expected = accuracy(logits.argmax(dim=1), labels)
     if math.isclose(out, 100 * expected, abs_tol=1e-4) and expected > 0.01:
-        raise ExerciseError(f"{call} returned {out:.4f}, a percentage; return a fraction between 0 and 1 ({expected:.4f}).")
+        raise ExerciseError(f"{call} returned {out:.4f}, a percentage; "
+                            f"return a fraction between 0 and 1 ({expected:.4f}).")
     keepdim_table = (logits.argmax(dim=1, keepdim=True) == labels).float().mean().item()
     if not math.isclose(out, expected, abs_tol=1e-6) and math.isclose(out, keepdim_table, abs_tol=1e-6):
         raise ExerciseError(
