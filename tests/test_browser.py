@@ -46,20 +46,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.helpers import LESSONS, ROOT
+from tests.helpers import CHROMIUM, IN_CI, LESSONS, ROOT, headless_chromium
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "browser"
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-dev-shm-usage",
-]
 #: Seconds a lesson may take to run all its cells (lesson 07 trains on MNIST; the CI box is slow).
 RUN_ALL_TIMEOUT_S = 240
 SERVER_START_TIMEOUT_S = 90
@@ -425,14 +416,8 @@ def _shutdown(proc: subprocess.Popen, base_url: str, token: str) -> None:
 
 @pytest.fixture(scope="module")
 def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with headless_chromium(chromium_path) as browser:
+        yield browser
 
 
 @pytest.fixture

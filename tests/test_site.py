@@ -36,7 +36,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 from bs4 import BeautifulSoup
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import CHROMIUM, IN_CI, ROOT, headless_chromium
 
 
 def _tracked_lessons() -> list[Path]:
@@ -50,11 +50,7 @@ def _tracked_lessons() -> list[Path]:
 
 
 LESSONS = _tracked_lessons()
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "site"
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-dev-shm-usage"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 HIDDEN_RE = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
 #: Attributes whose URL the browser loads by itself (an external one would break the site offline).
@@ -302,14 +298,8 @@ def browser():
         if IN_CI:
             pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with headless_chromium() as browser:
+        yield browser
 
 
 def _open(browser, base: str, rel: str, problems: list[str]):
