@@ -22,7 +22,7 @@ from course_utils.plotting.binary import draw_line, plot_decision_boundary, plot
 from course_utils.seeding import set_seed
 from course_utils.training import ObjectiveHistory, bce_for_parameters, fit_lbfgs, train_logistic_regression
 from course_utils.validation import (check_binary_targets, check_bool, check_float_features, check_int,
-                                     check_number, check_seed)
+                                     check_number, check_positive, check_positive_int, check_seed)
 
 
 def _explorer(sliders: list[widgets.ValueWidget], draw: Callable[..., str | None], show: bool,
@@ -30,16 +30,17 @@ def _explorer(sliders: list[widgets.ValueWidget], draw: Callable[..., str | None
     """The scaffold of every explorer: ``VBox([HBox(sliders), readout, plot])``, redrawn when a slider moves.
 
     ``draw(*slider_values)`` makes the figure and returns the readout's HTML (``None`` if ``readout=False``).
-    It runs outside the ``Output`` widget, so its errors are raised. ``live=False``: redraw on release only.
+    The first draw raises its errors (bad inputs stop the cell); later ones show theirs in the plot's place.
+    ``live=False``: redraw on release only.
     """
     check_bool(show, "show")
     html = widgets.HTML()
     out = widgets.Output()
 
     def redraw(_change: object = None) -> None:
-        html.value = draw(*(slider.value for slider in sliders)) or ""
-        with out:
+        with out:  # an error after a slider moved is printed here, where the learner looks
             out.clear_output(wait=True)
+            html.value = draw(*(slider.value for slider in sliders)) or ""
             plt.show()
 
     for slider in sliders:
@@ -47,7 +48,9 @@ def _explorer(sliders: list[widgets.ValueWidget], draw: Callable[..., str | None
         slider.continuous_update = live
         slider.observe(redraw, names="value")
     box = widgets.VBox([widgets.HBox(sliders), *([html] if readout else []), out])
-    redraw()
+    html.value = draw(*(slider.value for slider in sliders)) or ""  # outside ``out``: errors are raised
+    with out:
+        plt.show()
     if show:
         display(box)
     return box
@@ -107,7 +110,9 @@ def decision_line_explorer(X: torch.Tensor, y: torch.Tensor, w1: float = 1.0, w2
 def learning_rate_run(X: torch.Tensor, y: torch.Tensor, lr: float, num_epochs: int, seed: int = 0) -> ObjectiveHistory:
     """Train a fresh ``LogisticRegression`` (seeded with ``seed``) full batch; what the explorer runs."""
     X = check_float_features(X)
-    set_seed(seed)
+    check_positive(lr, "lr")
+    check_positive_int(num_epochs, "num_epochs")
+    set_seed(seed)  # only after the checks: a bad call leaves the random state alone
     return train_logistic_regression(LogisticRegression(X.shape[1]), X, y, lr=lr, num_epochs=num_epochs)
 
 

@@ -26,6 +26,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from course_utils.grading.grade import lesson_notebooks
+
 ROOT = Path(__file__).resolve().parent.parent
 STUDENT = ROOT / "student"
 ASSIGNMENT = "notebooks"  # with source_directory = ".", the folder notebooks/ is the assignment
@@ -33,7 +35,7 @@ ASSIGNMENT = "notebooks"  # with source_directory = ".", the folder notebooks/ i
 
 def lessons(root: Path = ROOT) -> list[Path]:
     """The lesson notebooks, ``notebooks/NN_*.ipynb``, in order."""
-    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return lesson_notebooks(root / "notebooks")
 
 
 def nbgrader_command() -> list[str]:
@@ -64,7 +66,7 @@ def generate_release(course: Path) -> Path:
 
 def stale_files(release: Path, student: Path = STUDENT) -> list[str]:
     """Names of the student notebooks that differ from ``release`` (missing, changed or extra)."""
-    wanted = {p.name: p.read_bytes() for p in sorted(release.glob("[0-9][0-9]_*.ipynb"))}
+    wanted = {p.name: p.read_bytes() for p in lesson_notebooks(release)}
     have = {p.name: p.read_bytes() for p in sorted(student.glob("*.ipynb"))} if student.is_dir() else {}
     return sorted(name for name in wanted.keys() | have.keys() if wanted.get(name) != have.get(name))
 
@@ -86,7 +88,7 @@ def main(argv: list[str]) -> int:
         STUDENT.mkdir(exist_ok=True)
         for old in STUDENT.glob("*.ipynb"):
             old.unlink()
-        for notebook in sorted(release.glob("[0-9][0-9]_*.ipynb")):
+        for notebook in lesson_notebooks(release):
             shutil.copyfile(notebook, STUDENT / notebook.name)
             print(f"wrote student/{notebook.name}")
     return 0

@@ -12,12 +12,13 @@ from typing import Iterator
 
 import pytest
 
+from course_utils.grading.grade import lesson_notebooks
 from course_utils.mnist import mnist_files_present
 
 ROOT = Path(__file__).resolve().parent.parent
 
 #: The lesson notebooks ``notebooks/NN_*.ipynb``, in order.
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = lesson_notebooks(ROOT / "notebooks")
 
 #: Skip a test that reads the real MNIST files when they are not in the data root.
 needs_mnist = pytest.mark.skipif(

@@ -90,13 +90,6 @@ def test_bad_options_are_refused(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_the_isolation_flags_are_gone():
-    """Memory is measured one way (the sampling thread): no child processes, no flag that does nothing."""
-    for flag in ("--isolate", "--in-process"):
-        with pytest.raises(SystemExit):
-            bench.parse_args([flag])
-
-
 def test_memory_helpers_report_megabytes():
     assert 1 < bench.current_rss_mb() <= bench.max_rss_mb() * 1.01 + 1
 

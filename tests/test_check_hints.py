@@ -61,7 +61,7 @@ def _log_softmax_without_keepdim(Z):
     return Z - Z.logsumexp(dim=1)
 
 
-def _normalise_without_keepdim(Z):
+def _normalize_without_keepdim(Z):
     return Z / Z.sum(dim=1)
 
 
@@ -130,7 +130,7 @@ CASES = [
     (_add_number_to_namedtuple, (Z,), "can only concatenate tuple", r"\.values"),
     (_log_softmax_without_keepdim, (Z,), "must match the size of tensor b (4) at non-singleton dimension 1",
      r"keepdim=True"),
-    (_normalise_without_keepdim, (Z,), "at non-singleton dimension 1", r"keepdim=True"),
+    (_normalize_without_keepdim, (Z,), "at non-singleton dimension 1", r"keepdim=True"),
     (_accuracy_of_bools, (PRED, Y), "could not infer output dtype", r"Bool.*\.float\(\)\.mean\(\)"),
     (_mean_of_longs, (PRED, Y), "could not infer output dtype", r"Long.*\.float\(\)\.mean\(\)"),
     (_fill_with_vector, ([2.0, -1.0],), "fill_ only supports 0-dimension value tensor", r"copy_.*torch\.no_grad"),

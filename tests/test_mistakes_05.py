@@ -161,7 +161,7 @@ def standardize_splits(X_train, X_other):
     X_other /= std
     return (X_train - mean) / std, X_other
 """, r"changed its input X_other in place"),
-    ("ex2", "centre-only", """
+    ("ex2", "center-only", """
 def standardize_splits(X_train, X_other):
     mean = X_train.mean(dim=0)
     return X_train - mean, X_other - mean

@@ -48,7 +48,7 @@ MISTAKES = [
         "    precision = (y_true[y_pred == 1] == 1).mean().item() if (y_pred == 1).any() else 0.0\n"
         "    recall = (y_pred[y_true == 1] == 1).mean().item() if (y_true == 1).any() else 0.0\n"
         "    return precision, recall\n"), r"\.float\(\)\.mean\(\)"),
-    # exercise 2: standardise with the training statistics
+    # exercise 2: standardize with the training statistics
     ("ex2", "statistics of X itself",
      STD_HEAD + "    return (X - X.mean(dim=0, keepdim=True)) / X.std(dim=0, correction=0, keepdim=True)\n",
      r"training split only"),
@@ -59,7 +59,7 @@ MISTAKES = [
     ("ex2", "dim=1 without keepdim (shape mismatch)",
      STD_HEAD + "    return (X - X_train.mean(dim=1)) / X_train.std(dim=1, correction=0)\n",
      r"Hint|keepdim|shape"),
-    # exercise 3: the cost-minimising threshold, chosen on validation
+    # exercise 3: the cost-minimizing threshold, chosen on validation
     ("ex3", "strict > instead of >=", _ct(op=">"), r"p >= threshold"),
     ("ex3", "costs swapped", _ct(a="cost_fp", b="cost_fn"), r"costs are swapped"),
     ("ex3", "largest threshold on ties", _ct(ret="THRESHOLDS[len(costs) - 1 - costs.flip(0).argmin()].item()"),

@@ -238,3 +238,13 @@ def test_histories_compare_runs(histories):
         plot_histories(histories, metric="accuracy")
     with pytest.raises(ValueError, match="at least one"):
         plot_histories({})
+
+
+def test_probability_grid_is_not_transposed():
+    """``p[i, j]`` is the probability at ``(xx[i, j], yy[i, j])``: rows follow x2, columns x1, as contour expects."""
+    from course_utils.plotting.binary import _probability_grid
+
+    xx, yy, p = _probability_grid(lambda X: torch.sigmoid(3 * X[:, 0] - X[:, 1]), (-1.0, 2.0), (-4.0, 0.0))
+    assert xx.shape == yy.shape == p.shape == (200, 200)
+    assert xx[0, 0] == -1.0 and xx[0, -1] == 2.0 and yy[0, 0] == -4.0 and yy[-1, 0] == 0.0
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-(3 * xx - yy))), rtol=1e-5)

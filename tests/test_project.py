@@ -7,10 +7,10 @@ import json
 import re
 from pathlib import Path
 
-from tests.helpers import LESSONS as NOTEBOOKS
+from tests.helpers import LESSONS as NOTEBOOKS  # paths; EXPECTED below holds the names
 
 REPO = Path(__file__).resolve().parent.parent
-LESSONS = [
+EXPECTED = [
     "01_logistic_function",
     "02_nn_sequential",
     "03_custom_module",
@@ -57,8 +57,8 @@ def test_test_command_runs_strict_nbval_on_every_lesson():
 
 def test_every_lesson_exists_in_order():
     found = [p.stem for p in NOTEBOOKS]
-    assert found == LESSONS
-    assert sorted(p.stem for p in (REPO / "student").glob("[0-9][0-9]_*.ipynb")) == LESSONS
+    assert found == EXPECTED
+    assert sorted(p.stem for p in (REPO / "student").glob("[0-9][0-9]_*.ipynb")) == EXPECTED
 
 
 def test_lab_opens_the_student_version_of_lesson_01():

@@ -471,7 +471,7 @@ def test_the_home_page_takes_the_repository_and_descriptions_from_the_readme():
         build.binder_repo("# A README without Binder links")
     described = build.readme_descriptions(readme)
     assert described, "the README's lesson table should give the cards their descriptions"
-    assert set(described) <= {p.stem for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))}
+    assert set(described) <= {p.stem for p in LESSONS}
 
 
 def test_course_py_has_the_site_command():

@@ -3,7 +3,7 @@
 Each visible check (``check_my_sigmoid``, ``check_sigmoid_derivative``,
 ``check_my_log_sigmoid``) tests every rule its task states: the values on a
 grid, the edge cases the task names (z = +-1000, z = +-20), the gradient where
-the task asks for it (including z = 0, where a model with zero-initialised
+the task asks for it (including z = 0, where a model with zero-initialized
 weights starts), the shape and dtype of the result, and the functions the
 task forbids. The hidden checks (``*_extremes``, ``*_tails``) apply the same
 rules to other inputs: fresh random values, other shapes, float64.
@@ -161,7 +161,7 @@ def _grad_of(fn: Callable[..., Any], name: str, z: torch.Tensor) -> torch.Tensor
 
 
 def _require_grad_at_zero(grad: torch.Tensor, z: torch.Tensor, name: str, want: float, hint: str) -> None:
-    """The gradient at z = 0 (where a model with zero-initialised weights starts) must be ``want``."""
+    """The gradient at z = 0 (where a model with zero-initialized weights starts) must be ``want``."""
     __tracebackhide__ = True
     at_zero = (z == 0).flatten().nonzero()
     if at_zero.numel():

@@ -201,7 +201,7 @@ def check_poly_features_more(poly_features: Callable) -> None:
 
 
 # --------------------------------------------------------------------------
-# Exercise 2: standardise with the training statistics only
+# Exercise 2: standardize with the training statistics only
 # --------------------------------------------------------------------------
 
 
@@ -256,7 +256,7 @@ def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor,
     unbiased = X_train.std(dim=0)
     if own is not None and close(other_std, own):
         raise ExerciseError(
-            f"X_other_std from {call} was standardised with X_other's own mean and std: it must use the "
+            f"X_other_std from {call} was standardized with X_other's own mean and std: it must use the "
             "training statistics only (mean and std of X_train), as if X_other were data arriving later. "
             "Compute mean = X_train.mean(dim=0) and std once, and apply them to both."
         )
@@ -274,7 +274,7 @@ def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor,
         train_std, (X_train - X_train.mean()) / X_train.std()
     ):
         raise ExerciseError(
-            f"{call} used one mean and one std for the whole tensor; standardise each column (feature) on its "
+            f"{call} used one mean and one std for the whole tensor; standardize each column (feature) on its "
             "own: X_train.mean(dim=0) and X_train.std(dim=0, correction=0)."
         )
     if close(train_std, X_train - mean):
@@ -288,7 +288,7 @@ def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor,
     if close(train_std, (X_train - lo) / (hi - lo)):
         raise ExerciseError(
             f"{call} rescales each column to [0, 1] with its minimum and maximum (min-max scaling); the task "
-            "asks for standardisation: (X - mean) / std, with mean = X_train.mean(dim=0) and "
+            "asks for standardization: (X - mean) / std, with mean = X_train.mean(dim=0) and "
             "std = X_train.std(dim=0, correction=0)."
         )
     which, got, want, ref = (("X_train_std", train_std, want_train, X_train) if not close(train_std, want_train)

@@ -151,8 +151,8 @@ def _check_pr_case(precision_recall: Callable, y_true: torch.Tensor, y_pred: tor
     if math.isclose(got_p, want_r, abs_tol=1e-6) and math.isclose(got_r, want_p, abs_tol=1e-6):
         raise ExerciseError(
             f"{call} returned (precision, recall) = ({_fmt(got_p)}, {_fmt(got_r)}): the two are swapped. "
-            "Precision = tp / (tp + fp) (of the tumours flagged malignant, the share that are); "
-            "recall = tp / (tp + fn) (of the malignant tumours, the share flagged)."
+            "Precision = tp / (tp + fp) (of the tumors flagged malignant, the share that are); "
+            "recall = tp / (tp + fn) (of the malignant tumors, the share flagged)."
         )
     which = "precision" if not ok_p else "recall"
     got, want = (got_p, want_p) if not ok_p else (got_r, want_r)
@@ -210,7 +210,7 @@ def _check_standardize_case(standardize: Callable, X_train: torch.Tensor, X: tor
             raise ExerciseError(
                 f"{call} raised RuntimeError: {text}\nHint: a tensor with one entry per ROW of X_train "
                 f"({n_train}) met X ({m} x {d}): a statistic "
-                "over `dim=1` gives one value per row (per tumour). Per feature (column) is `dim=0`, reducing over the "
+                "over `dim=1` gives one value per row (per tumor). Per feature (column) is `dim=0`, reducing over the "
                 "rows: `X_train.mean(dim=0, keepdim=True)`."
             ) from None
         raise
@@ -326,7 +326,7 @@ def _explain_wrong_threshold(got: float, want: float, y: torch.Tensor, p: torch.
                    "to the threshold counts as malignant)."),
         "largest": ("several thresholds tie for the lowest cost and you returned a later one; the rule is the "
                     "smallest: `torch.argmin` returns the first minimum, which is the smallest threshold."),
-        "swapped": ("the two costs are swapped: cost_fn is the cost of a miss (a malignant tumour, y = 1, "
+        "swapped": ("the two costs are swapped: cost_fn is the cost of a miss (a malignant tumor, y = 1, "
                     "predicted benign) and cost_fp the cost of a false alarm (y = 0 predicted malignant)."),
     }
     costs = {}
@@ -403,7 +403,7 @@ def check_choose_threshold(choose_threshold: Callable, best_threshold: Any, y_va
                 "for the final, honest report."
             )
         raise ExerciseError(
-            f"best_threshold = {got:.4f}, but the cost-minimising threshold on the validation split with "
+            f"best_threshold = {got:.4f}, but the cost-minimizing threshold on the validation split with "
             f"cost_fn=10, cost_fp=1 is {want:.2f}. Assign `best_threshold = choose_threshold(y_val, p_val, 10, 1)`."
         )
     _passed(f"choose_threshold follows the rules, and best_threshold = {got:.2f} is chosen on validation.")

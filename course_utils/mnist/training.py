@@ -64,7 +64,7 @@ class EpochMetrics:
     val_accuracy: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
 
-    def append(self, lr: float, train_loss: float, train_accuracy: float,
+    def append(self, *, train_loss: float, train_accuracy: float, lr: float,
                val_loss: float | None = None, val_accuracy: float | None = None) -> None:
         """Record one more epoch (the validation values only when there is a held-out set)."""
         self.lr.append(lr)
@@ -146,6 +146,8 @@ def minibatches(
     generator gives the same batches on every run. The last batch may be smaller.
     """
     batch_size = check_positive_int(batch_size, "batch_size")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels; pass matching tensors.")
     if not shuffle:
         yield from zip(X.split(batch_size), y.split(batch_size), strict=True)
         return
@@ -277,6 +279,7 @@ def train_softmax_regression(
             # a NaN/inf loss or weight stops the run here, once per epoch (the loss is read anyway)
             check_finite_training(train_loss, epoch, lr=lr, parameters=list(model.parameters()))
             val_loss, val_acc = evaluate(model, X_val, y_val, loss_fn) if has_val else (None, None)
-            history.append(epoch_lr, train_loss, train_acc, val_loss, val_acc)
+            history.append(train_loss=train_loss, train_accuracy=train_acc, lr=epoch_lr,
+                           val_loss=val_loss, val_accuracy=val_acc)
             bar.set_postfix({"train_acc": f"{train_acc:.4f}"} | ({"val_acc": f"{val_acc:.4f}"} if has_val else {}))
     return history

@@ -332,7 +332,7 @@ def plot_loss_curve(
     """The training loss of a :class:`~course_utils.training.ObjectiveHistory`, epoch by epoch."""
     loss = getattr(history, "loss", None)
     if loss is None or len(loss) == 0:
-        raise ValueError("history must be a ObjectiveHistory with at least one loss value "
+        raise ValueError("history must be an ObjectiveHistory with at least one loss value "
                          "(from train_logistic_regression).")
     ax = new_axes(ax)
     ax.plot(np.arange(len(loss)), loss, lw=2, label=label)
@@ -367,7 +367,7 @@ def plot_histories(
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {sorted(_METRICS)}, got {metric!r}.")
     if not histories:
-        raise ValueError("histories must map at least one label to a ObjectiveHistory.")
+        raise ValueError("histories must map at least one label to an ObjectiveHistory.")
     ax = new_axes(ax)
     for i, (label, history) in enumerate(histories.items()):
         values = np.asarray(getattr(history, metric), dtype=float)
