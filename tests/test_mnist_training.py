@@ -63,6 +63,14 @@ def test_minibatches_are_reproducible_and_unshuffled_on_request():
     assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
     ordered = torch.cat([yb for _, yb in minibatches(X, y, 8, shuffle=False)])
     assert torch.equal(ordered, y)
+    assert [len(yb) for _, yb in minibatches(X, y, 8, shuffle=False)] == [8, 8, 4]
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_minibatches_refuse_rows_and_labels_of_different_lengths(shuffle):
+    X, y = _toy(20)
+    with pytest.raises(ValueError, match="X has 20 rows but y has 19 labels"):
+        next(minibatches(X, y[:19], 8, shuffle=shuffle))
 
 
 # --- evaluate -----------------------------------------------------------------------------------
