@@ -320,17 +320,17 @@ def _grade_exercises(result: LessonResult, lesson: Lesson, answers: dict, pendin
 
 def _one_exercise(run: _Run, ex: Exercise, label: str, source: str, probes: list, ref: dict,
                   limit: float) -> tuple[str, str]:
-    deadline = time.monotonic() + limit
-
-    def left() -> float:
-        return max(0.05, deadline - time.monotonic())
-
     try:
         broken = probes_mod.source_rule(run.lesson.prefix, ex.name, source)
         if broken:
             return "failed", f"the grader's own test: {broken}"
         if run.box is None:
-            run.start()
+            run.start()  # after a crash: a fresh sandbox replays the cells so far, on the setup limits
+        deadline = time.monotonic() + limit  # the exercise's own time starts now, not before the restart
+
+        def left() -> float:
+            return max(0.05, deadline - time.monotonic())
+
         reply = run.box.request(("exec", label, source), left())
         if reply[0] != "ok":
             return "failed", f"the answer cell raised {_failure(reply)}"
