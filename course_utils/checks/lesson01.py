@@ -30,6 +30,7 @@ from course_utils.checks.common import (
     _require_unchanged,
     keeps_random_state,
 )
+from course_utils.checks.rules import enforce
 
 __all__ = [
     "check_my_sigmoid",
@@ -166,6 +167,14 @@ def _require_grad_at_zero(grad: torch.Tensor, z: torch.Tensor, name: str, want: 
     at_zero = (z == 0).flatten().nonzero()
     if at_zero.numel():
         got = float(grad.flatten()[int(at_zero[0])])
+        if abs(got + want) <= 1e-5:
+            raise ExerciseError(
+                f"The gradient of {name}(z) at z = 0 is {got:.4f}, the true slope {want} with the wrong sign. The "
+                "value at z = 0 is right, so the two branches meet there, but they disagree on which branch z = 0 "
+                "belongs to: one condition says `z > 0` and another `z >= 0` (or `<` against `<=`), so e is "
+                "computed from one side and the result from the other. Use the same comparison in every "
+                "torch.where of your function (section 7, gradients at the seams)."
+            )
         if abs(got - want) > 1e-5:
             raise ExerciseError(
                 f"The gradient of {name}(z) at z = 0 is {got:.4f}, but the true slope there is {want}. "
@@ -247,8 +256,9 @@ def check_my_sigmoid(my_sigmoid: Callable[[torch.Tensor], torch.Tensor]) -> None
     _require_callable(my_sigmoid, "my_sigmoid")
     z_values = torch.cat([_SIGMOID_GRID, torch.tensor([-1000.0, -100.0, -95.0, -30.0, 30.0, 100.0, 1000.0])])
     z_grad = torch.tensor([-1000.0, -100.0, -20.0, -1.0, 0.0, 1.0, 20.0, 100.0, 1000.0])
-    z_other = torch.tensor([[-500.0, -100.0], [0.0, 3.0]], dtype=torch.float64)
+    z_other = torch.tensor([[-500.0, -100.0, -800.0], [0.0, 3.0, 800.0]], dtype=torch.float64)
     _sigmoid_rules(my_sigmoid, z_values, z_grad, z_other)
+    enforce("01", "ex1", my_sigmoid, "my_sigmoid")
     _passed("my_sigmoid is right on [-10, 10], in the far left tail (z = -95, -100; in float64 also -500) and "
             "at z = ±1000, with right, finite gradients (0.25 at z = 0), for any shape, in float32 and float64.")
 
@@ -267,6 +277,7 @@ def check_my_sigmoid_extremes(my_sigmoid: Callable[[torch.Tensor], torch.Tensor]
     _sigmoid_rules(my_sigmoid, z_values, z_grad, z_other)
     _sigmoid_rules(my_sigmoid, torch.tensor(-3.5), torch.tensor(0.0, dtype=torch.float64),
                    torch.tensor(2.5, dtype=torch.float64))
+    enforce("01", "ex1", my_sigmoid, "my_sigmoid")
     _passed("my_sigmoid follows the same rules on random inputs up to ±800, other shapes and float64.")
 
 
@@ -393,6 +404,7 @@ def check_my_log_sigmoid(my_log_sigmoid: Callable[[torch.Tensor], torch.Tensor])
     z_grad = torch.tensor([-1000.0, -100.0, -20.0, -1.0, 0.0, 1.0, 20.0, 100.0, 1000.0])
     z_other = torch.tensor([[-800.0, 0.0], [2.0, 800.0]], dtype=torch.float64)
     _log_sigmoid_rules(my_log_sigmoid, z_values, z_grad, z_other)
+    enforce("01", "ex3", my_log_sigmoid, "my_log_sigmoid")
     _passed("my_log_sigmoid is right (relative error < 1e-5, also the tiny values at z = 20, 50, 100) and finite "
             "from z = -1000 to 1000, with right, finite gradients "
             "(0.5 at z = 0), for any shape, in float32 and float64.")
@@ -412,4 +424,5 @@ def check_my_log_sigmoid_extremes(my_log_sigmoid: Callable[[torch.Tensor], torch
     _log_sigmoid_rules(my_log_sigmoid, z_values, z_grad, z_other)
     _log_sigmoid_rules(my_log_sigmoid, torch.tensor(-90.0), torch.tensor(0.0, dtype=torch.float64),
                        torch.tensor(-3.0, dtype=torch.float64))
+    enforce("01", "ex3", my_log_sigmoid, "my_log_sigmoid")
     _passed("my_log_sigmoid follows the same rules on random inputs up to ±1000, other shapes and float64.")

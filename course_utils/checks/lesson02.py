@@ -170,7 +170,14 @@ def _check_logistic_models(make_logistic_model: Callable[[Sequence[float], float
     built = []
     for weights, bias in cases:
         call = f"make_logistic_model({weights}, {bias})"
-        model = _call(make_logistic_model, "make_logistic_model", call, list(weights), bias)
+        given = list(weights)
+        model = _call(make_logistic_model, "make_logistic_model", call, given, bias)
+        if given != list(weights):
+            raise ExerciseError(
+                f"{call} changed the list `weights` it was given (now {given}): the caller's list is theirs, "
+                "and a second model built from it would get the wrong weights. Read the numbers without "
+                "changing the list (no append, insert, pop or item assignment); section 6 builds the weight "
+                "tensor from the list as it is and sets the bias on its own.")
         _sequential_parts(model, call, len(weights))
         _require_parameters(model, call, len(weights))
         X = torch.randn(6, len(weights), generator=gen)
@@ -228,7 +235,16 @@ def _check_prepare_cases(prepare_input: Callable[[Any], torch.Tensor], cases: Se
     __tracebackhide__ = True
     _require_callable(prepare_input, "prepare_input")
     for call, arg, values in cases:
+        before = arg.clone() if isinstance(arg, torch.Tensor) else list(arg)
         out = _call(prepare_input, "prepare_input", call, arg)
+        if isinstance(arg, torch.Tensor):
+            if arg.shape != before.shape or arg.dtype != before.dtype or not torch.equal(arg, before):
+                raise ExerciseError(
+                    f"{call} changed the tensor it was given (now shape {tuple(arg.shape)}, dtype {arg.dtype}): "
+                    "an in-place method such as `unsqueeze_`, `resize_` or `t_` rewrites the caller's tensor. Use "
+                    "the methods without the trailing underscore, which return a new tensor (section 3).")
+        elif list(arg) != before:
+            raise ExerciseError(f"{call} changed the list it was given; read the numbers without changing them.")
         _check_prepared(out, call, values)
         _call(nn.Linear(1, 1), "nn.Linear(1, 1)", f"nn.Linear(1, 1)({call})", out)
 
@@ -241,6 +257,8 @@ def check_prepare_input(prepare_input: Callable[[Any], torch.Tensor]) -> None:
         ("prepare_input([1, 2, 3, 4])", [1, 2, 3, 4], [1.0, 2.0, 3.0, 4.0]),
         ("prepare_input((0.5, -2.0))", (0.5, -2.0), [0.5, -2.0]),
         ("prepare_input(torch.tensor([5, -6, 7]))", torch.tensor([5, -6, 7]), [5.0, -6.0, 7.0]),
+        ("prepare_input(torch.tensor([0.5, 1.5, -2.0]))", torch.tensor([0.5, 1.5, -2.0]), [0.5, 1.5, -2.0]),
+        ("prepare_input([1.5, -2.0, 3.0])", [1.5, -2.0, 3.0], [1.5, -2.0, 3.0]),
     ])
     _passed("prepare_input turns a list, a tuple and an integer tensor into float32 columns of shape (n, 1), "
             "e.g. [1, 2, 3, 4] -> [[1.], [2.], [3.], [4.]].")

@@ -24,6 +24,7 @@ from course_utils.checks.common import (
     _require_tensor,
     keeps_random_state,
 )
+from course_utils.checks.rules import enforce
 
 __all__ = [
     "check_logistic_classifier",
@@ -196,6 +197,13 @@ def _check_mapped(map_state_dict: Callable[[dict], dict], n_inputs: int, seed: i
     for key in ("weight", "bias"):
         _require_close(mapped[f"linear.{key}"], state[f"0.{key}"], None, f"map_state_dict(state)['linear.{key}']",
                        atol=0, rtol=0, hint=f"It should hold the same tensor as state['0.{key}'].")
+        if mapped[f"linear.{key}"] is not state[f"0.{key}"]:
+            raise ExerciseError(
+                f"map_state_dict(state)['linear.{key}'] has the right values but is a copy, not the tensor "
+                f"state['0.{key}'] itself. The task asks for a new dictionary holding the same tensors: only the "
+                "keys change, so put each tensor of `state` under its new key as it is (no clone, copy, detach "
+                "or new tensor); the section on saving and loading shows that load_state_dict copies the values "
+                "anyway.")
     X = torch.randn(8, n_inputs, generator=gen)
     _require_close(model.predict_proba(X), seq(X), X, "the loaded model's predict_proba(X)", input_name="X",
                    atol=1e-6, hint="Keep each tensor with its key: only the names change.")
@@ -262,6 +270,7 @@ def check_decision_boundary(decision_boundary: Callable[[nn.Module], float]) -> 
     _require_callable(decision_boundary, "decision_boundary")
     for w, b in ((2.0, -5.0), (-0.5, 1.0), (4.0, 0.0), (3.0, -1.0), (0.1, 5.0)):
         _check_boundary(decision_boundary, w, b)
+    enforce("03", "ex3", decision_boundary, "decision_boundary")
     _passed("decision_boundary returns a Python float: x = 2.5 for w = 2, b = -5, and the exact x for a "
             "negative weight, a zero bias, w = 3, b = -1 (x = 1/3) and w = 0.1, b = 5 (x = -50).")
 
@@ -273,4 +282,5 @@ def check_decision_boundary_more(decision_boundary: Callable[[nn.Module], float]
     _require_callable(decision_boundary, "decision_boundary")
     for w, b in ((0.25, 3.0), (-3.0, -1.5), (1.0, 0.125), (7.0, 2.0), (-0.3, 0.7)):
         _check_boundary(decision_boundary, w, b)
+    enforce("03", "ex3", decision_boundary, "decision_boundary")
     _passed("decision_boundary is right for other weights and biases too.")

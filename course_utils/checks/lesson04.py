@@ -48,6 +48,7 @@ from course_utils.checks.common import (
     _require_shape,
     keeps_random_state,
 )
+from course_utils.checks.rules import enforce
 
 __all__ = [
     "check_bce_gradients",
@@ -80,8 +81,8 @@ def _gradient_mistakes(X: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, b
     n = X.shape[0]
     right_w, right_b = (error * X).mean(dim=0, keepdim=True), error.mean(dim=0)
     yield n * right_w, n * right_b, (
-        "These are the sums over the rows, n times too large: take the mean, e.g. "
-        "`(error * X).mean(dim=0, keepdim=True)` and `error.mean(dim=0)`.")
+        "These are the sums over the rows, n times too large: the loss is the MEAN over the n rows, so its "
+        "gradient is a mean over the rows too (the 1/n of the formula, section 3).")
     yield -right_w, -right_b, (
         "The sign is flipped: the error is p - y (prediction minus label), not y - p.")
     no_sigmoid = logits - y
@@ -92,8 +93,8 @@ def _gradient_mistakes(X: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, b
 
 _AUTOGRAD_HINT = (
     "the task asks for the gradient from the formula, without autograd (no backward(), "
-    "torch.autograd.grad, torch.func or torch.enable_grad()). Compute p = torch.sigmoid(X @ weight.T + bias), "
-    "the error p - y, and average: (error * X).mean(dim=0, keepdim=True) and error.mean(dim=0).")
+    "torch.autograd.grad, torch.func or torch.enable_grad()). Section 3 derives it: the probabilities p with "
+    "torch.sigmoid, the error p - y of each row, then the averages of the task's two formulas.")
 
 
 class _NoAutogradMode(TorchFunctionMode):
@@ -168,8 +169,8 @@ def _element_hint(out: Any, index: int, call: str) -> torch.Tensor:
         attr = ("weight", "bias")[index]
         raise ExerciseError(
             f"{what} is None. `{attr}.grad` is None here (no autograd runs in this exercise): compute the gradient "
-            "from the formula, p = torch.sigmoid(X @ weight.T + bias), error = p - y, then "
-            "(error * X).mean(dim=0, keepdim=True) and error.mean(dim=0).")
+            "from the task's formulas with torch operations (section 3): the probabilities with torch.sigmoid, "
+            "the error p - y, then the two averages over the rows.")
     if not isinstance(out, torch.Tensor):
         raise ExerciseError(f"{what} should be a torch.Tensor, but it is a {type(out).__name__}: compute it with "
                             "torch operations on the tensors given (no .numpy(), no .item(), no Python lists).")
@@ -228,8 +229,8 @@ def _check_gradients(bce_gradients: Callable, X: torch.Tensor, y: torch.Tensor, 
             f"p = torch.sigmoid(X @ weight.T + bias): check the sign, and take the mean, not the sum.{any_d}")
     raise ExerciseError(
         f"grad_weight from {call} is {_fmt(got_w)}, expected {_fmt(want_w)} (grad_bias is right). "
-        "dL/dw_j = mean((p - y) * x_j): multiply the error of each row, a column (n, 1), by that row's "
-        f"features X (n, d), then average over the rows with .mean(dim=0, keepdim=True).{any_d} "
+        "dL/dw_j is the mean over the rows of (p_i - y_i) times feature j of row i (section 3): each row's "
+        f"error, a column (n, 1), scales that row's features X (n, d), and the mean is over the rows.{any_d} "
         "Print error.shape: it should be (n, 1); if p was squeezed to (n,), p - y is an (n, n) table.")
 
 
@@ -249,6 +250,7 @@ def check_bce_gradients(bce_gradients: Callable) -> None:
     _require_callable(bce_gradients, "bce_gradients")
     _check_gradients(bce_gradients, *_gradient_case(40, 20, 2), "on 20 points with 2 features")
     _check_gradients(bce_gradients, *_gradient_case(42, 15, 3), "on 15 points with 3 features")
+    enforce("04", "ex1", bce_gradients, "bce_gradients")
     _passed("bce_gradients gives the formula's gradient, shaped like the weight and the bias, "
             "for 2 and 3 features, without autograd.")
 
@@ -263,6 +265,7 @@ def check_bce_gradients_more(bce_gradients: Callable) -> None:
     _check_gradients(bce_gradients, *_gradient_case(45, 1, 3), "on a single row")
     _check_gradients(bce_gradients, *_gradient_case(46, 30, 3, scale=50.0), "with large weights")
     _check_gradients(bce_gradients, *_gradient_case(47, 20, 2, dtype=torch.float64), "on float64 inputs")
+    enforce("04", "ex1", bce_gradients, "bce_gradients")
     _passed("bce_gradients is right for 1 and 5 features, a single row, saturated predictions and float64.")
 
 
@@ -410,6 +413,13 @@ def _check_train(train: Callable, model: nn.Module, X: torch.Tensor, y: torch.Te
     finally:
         step_hook.remove()
     losses = _check_losses_type(out, num_epochs, call)
+    changed = [(n, p.dtype) for n, p in learner_model.named_parameters() if p.dtype != torch.float32]
+    if changed:
+        raise ExerciseError(
+            f"{call} turned the model's parameter {changed[0][0]} into {changed[0][1]} (e.g. with model.double() "
+            "or .to(torch.float64)). Train the model as it is given, in float32, on X and y as they are: a "
+            "model that changes its dtype no longer accepts the float32 inputs of the rest of the lesson, and the "
+            "exercise is the plain loop of section 4.")
     after = _params(learner_model)
     if _same(after, start):
         grads = [p.grad for p in learner_model.parameters()]
@@ -429,6 +439,11 @@ def _check_train(train: Callable, model: nn.Module, X: torch.Tensor, y: torch.Te
     if others:
         raise ExerciseError(f"{call} stepped with torch.optim.{others[0]}; the task asks for plain gradient descent: "
                             "optimizer = torch.optim.SGD(model.parameters(), lr=lr) and optimizer.step().")
+    if steps.count("SGD") > num_epochs and steps.count("SGD") % num_epochs == 0:
+        raise ExerciseError(
+            f"{call}: torch.optim.SGD took {steps.count('SGD') // num_epochs} steps per epoch on {len(X)} rows: "
+            "the loop splits X into mini-batches. The task asks for full-batch gradient descent: each epoch "
+            "computes ONE loss on all of X and y and takes ONE step (section 4; mini-batches come in section 7).")
     if steps.count("SGD") != num_epochs:
         did = ("no torch.optim.SGD took a step: the weights were updated by hand" if not steps else
                f"torch.optim.SGD took {len(steps)} steps")
@@ -495,6 +510,8 @@ def check_train(train: Callable) -> None:
     _check_train(train, *_confident_mistakes_case(), lr=0.1, num_epochs=3,
                  label="from a start with confident mistakes (logits beyond 20)")
     _check_train(train, *_train_case(51, 25, 3), lr=2.0, num_epochs=8, label="on 25 points with 3 features")
+    _check_train(train, *_train_case(53, 1031, 2), lr=0.5, num_epochs=2, label="on 1031 points")
+    enforce("04", "ex2", train, "train")
     _passed("train runs zero_grad, forward, BCEWithLogitsLoss, backward and step: the same weights and "
             "losses as the reference loop, for 2 and 3 features.")
 
@@ -508,6 +525,7 @@ def check_train_more(train: Callable) -> None:
     _check_train(train, *_train_case(61, 30, 4, model=nn.Linear(4, 1)), lr=0.7, num_epochs=6,
                  label="on an nn.Linear(4, 1) model")
     _check_train(train, *_train_case(62, 60, 2, scale=3.0), lr=0.05, num_epochs=40, label="for 40 epochs")
+    enforce("04", "ex2", train, "train")
     _passed("train is right for one epoch, another model and 40 epochs.")
 
 

@@ -24,6 +24,7 @@ from course_utils.checks.common import (
     _require_unchanged,
     keeps_random_state,
 )
+from course_utils.checks.rules import enforce
 
 __all__ = [
     "check_poly_features",
@@ -184,6 +185,7 @@ def check_poly_features(poly_features: Callable) -> None:
         _check_poly_case(poly_features, X.clone(), degree, "on 5 points")
     _check_poly_case(poly_features, X[:1].clone(), 3, "on a single point")
     _check_poly_case(poly_features, _poly_inputs(51, 4, torch.float64), 2, "on float64 points")
+    enforce("05", "ex1", poly_features, "poly_features")
     _passed("poly_features gives every monomial of degree 1 to 4 in the right order, for 5 points, "
             "1 point and float64 inputs.")
 
@@ -197,6 +199,7 @@ def check_poly_features_more(poly_features: Callable) -> None:
     _check_poly_case(poly_features, _poly_inputs(52, 13), 5, "on 13 points")
     _check_poly_case(poly_features, _poly_inputs(53, 7, torch.float64), 7, "on 7 float64 points")
     _check_poly_case(poly_features, _poly_inputs(54, 2), 1, "on 2 points")
+    enforce("05", "ex1", poly_features, "poly_features")
     _passed("poly_features is right for degrees 1, 5 and 7 on other points.")
 
 
@@ -315,6 +318,7 @@ def check_standardize_splits(standardize_splits: Callable) -> None:
     _check_standardize_case(standardize_splits, X_train, X_other, "with 8 training rows, 5 other rows, 3 columns")
     X_train, X_other = _standardize_inputs(63, 6, 4, 2, torch.float64)
     _check_standardize_case(standardize_splits, X_train, X_other, "with float64 inputs")
+    enforce("05", "ex2", standardize_splits, "standardize_splits")
     _passed("standardize_splits rescales both splits with the training split's mean and population std, per column, "
             "and keeps the dtype.")
 
@@ -328,6 +332,7 @@ def check_standardize_splits_more(standardize_splits: Callable) -> None:
     _check_standardize_case(standardize_splits, X_train, X_other, "with 20 float64 training rows and 1 other row")
     X_train, X_other = _standardize_inputs(62, 3, 9, 2)
     _check_standardize_case(standardize_splits, X_train, X_other, "with 3 training rows and 9 other rows")
+    enforce("05", "ex2", standardize_splits, "standardize_splits")
     _passed("standardize_splits is right for other shapes, float64 and a single row.")
 
 
@@ -379,8 +384,8 @@ def _check_choice(choose_setting: Callable, rows: list[dict[str, float]], label:
         raise ExerciseError(
             f"{call} returned {got}, which ties for the best validation accuracy ({best_val:.3f}) with {tied}. "
             f"The task's tie rule picks the simplest model: the lowest degree first, and only among the settings "
-            f"of that degree the largest weight decay, here {want}. Use max(..., key=lambda r: (r['val_accuracy'], "
-            "-r['degree'], r['weight_decay'])): the degree comes before the weight decay in the key."
+            f"of that degree the largest weight decay, here {want}. Compare the degree before the weight decay, "
+            "and mind the direction of each: a lower degree wins, a larger weight decay wins (section 7)."
         )
     if got == _best(rows, "test_accuracy"):
         raise ExerciseError(

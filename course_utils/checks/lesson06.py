@@ -25,6 +25,7 @@ from course_utils.checks.common import (
     _require_tensor,
     keeps_random_state,
 )
+from course_utils.checks.rules import enforce
 
 __all__ = [
     "check_precision_recall",
@@ -176,6 +177,7 @@ def check_precision_recall(precision_recall: Callable) -> None:
     _check_pr_case(precision_recall, y_true, torch.zeros(10, dtype=torch.long), "when nothing is predicted positive")
     _check_pr_case(precision_recall, torch.zeros(6, dtype=torch.long), torch.tensor([1, 0, 1, 0, 0, 0]),
                    "when y_true has no positive")
+    enforce("06", "ex1", precision_recall, "precision_recall")
     _passed("precision_recall gives precision and recall as floats, with 0.0 when a denominator is 0.")
 
 
@@ -191,6 +193,7 @@ def check_precision_recall_more(precision_recall: Callable) -> None:
         _check_pr_case(precision_recall, y_true, y_pred, f"on {n} random labels ({dtype})")
     y_true = torch.tensor([0, 1, 0, 1, 1])
     _check_pr_case(precision_recall, y_true, torch.ones(5, dtype=torch.long), "when everything is predicted positive")
+    enforce("06", "ex1", precision_recall, "precision_recall")
     _passed("precision_recall is right on other labels, lengths and dtypes.")
 
 
@@ -256,6 +259,7 @@ def check_standardize(standardize: Callable) -> None:
     X_train = torch.randn(20, 3, generator=gen) * scales + torch.tensor([[0.1, 5.0, 700.0]])
     X = torch.randn(8, 3, generator=gen) * scales * 2 + torch.tensor([[0.2, 4.0, 900.0]])
     _check_standardize_case(standardize, X_train, X, "(X_train 20 x 3, X 8 x 3)")
+    enforce("06", "ex2", standardize, "standardize")
     _passed("standardize rescales X with the per-feature mean and standard deviation of X_train.")
 
 
@@ -270,6 +274,7 @@ def check_standardize_more(standardize: Callable) -> None:
                             "(one row, float64)")
     X_train = torch.rand(30, 2, generator=gen) * 100
     _check_standardize_case(standardize, X_train, X_train.clone(), "(X is X_train)")
+    enforce("06", "ex2", standardize, "standardize")
     _passed("standardize is right for other shapes and dtypes.")
 
 
@@ -393,19 +398,22 @@ def check_choose_threshold(choose_threshold: Callable, best_threshold: Any, y_va
             and not math.isclose(got, on_test, abs_tol=1e-6):
         raise ExerciseError(
             f"best_threshold = {got:.4f}, but your function gives {yours:.2f} on the validation split. Set it to what "
-            f"your function returns: `best_threshold = {call}`."
+            "your function returns for the lesson's validation labels and probabilities, with the task's costs "
+            "(not a number typed in, nor another split)."
         )
     if not math.isclose(got, want, abs_tol=1e-6):
         if math.isclose(got, on_test, abs_tol=1e-6):
             raise ExerciseError(
-                f"best_threshold = {got:.2f} is the threshold that is best on the TEST split. Choose it on the "
-                "validation split, `choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)`: the test split is kept "
-                "for the final, honest report."
+                f"best_threshold = {got:.2f} is the threshold that is best on the TEST split. Settings are chosen "
+                "on the validation split (section 6): the test split is kept for the final, honest report "
+                "(section 9)."
             )
         raise ExerciseError(
             f"best_threshold = {got:.4f}, but the cost-minimizing threshold on the validation split with "
-            f"cost_fn=10, cost_fp=1 is {want:.2f}. Assign `best_threshold = choose_threshold(y_val, p_val, 10, 1)`."
+            f"cost_fn=10, cost_fp=1 is {want:.2f}. Call your function on the validation split with the task's "
+            "costs (a miss costs 10, a false alarm 1) and assign what it returns."
         )
+    enforce("06", "ex3", choose_threshold, "choose_threshold")
     _passed(f"choose_threshold follows the rules, and best_threshold = {got:.2f} is chosen on validation.")
 
 
@@ -422,4 +430,5 @@ def check_choose_threshold_more(choose_threshold: Callable) -> None:
     y = (torch.rand(30, 1, generator=gen) < 0.5).float()
     p = torch.rand(30, 1, generator=gen)
     _check_threshold_case(choose_threshold, y, p, 3.0, 2.0, "(columns shaped (n, 1))")
+    enforce("06", "ex3", choose_threshold, "choose_threshold")
     _passed("choose_threshold is right on other patients and cost ratios.")

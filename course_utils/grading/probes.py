@@ -201,34 +201,17 @@ def _lesson07() -> dict[str, list[Probe]]:
     }
 
 
-#: Rules on *how* an answer is written that values cannot show, checked on the answer's source in the
-#: trusted process (the check cell enforces them at run time too, but it runs in the sandbox, where a
-#: submission can defeat it). Comments and strings are ignored; an obfuscated call (getattr with a
-#: computed name) is not caught: see docs/instructors.md.
-SOURCE_RULES: dict[tuple[str, str], tuple[str, str]] = {
-    ("04", "ex1"): (r"\b(backward|autograd|enable_grad|set_grad_enabled|torch\.func|functorch|vjp|jacrev|jacfwd)\b",
-                    "the task asks for the gradient from the formula, without autograd (no backward(), "
-                    "torch.autograd.grad, torch.func or torch.enable_grad())"),
-}
-
-
 def source_rule(lesson: str, exercise: str, source: str) -> str:
-    """"" when the answer ``source`` follows the exercise's source rule (if any), else the hint."""
-    import io
-    import re
-    import tokenize
+    """"" when the answer ``source`` follows the exercise's rules on how it is written, else the hint.
 
-    rule = SOURCE_RULES.get((lesson, exercise))
-    if rule is None:
-        return ""
-    try:
-        words = [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline)
-                 if t.type in (tokenize.NAME, tokenize.OP)]
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        words = source.split()
-    code = " ".join(words).replace(" . ", ".")
-    match = re.search(rule[0], code)
-    return f"the answer uses {match.group(1)!r}: {rule[1]}." if match else ""
+    The rules (the names an answer may not use: a ready-made sigmoid, autograd, scikit-learn, ...) are
+    defined once, in :mod:`course_utils.checks.rules`, and read here from the answer cell's syntax tree
+    in the trusted process; the check cell enforces the same rules at run time, in the sandbox, where a
+    submission could defeat it. A name computed at run time is not caught: see docs/instructors.md.
+    """
+    from course_utils.checks.rules import source_violation
+
+    return source_violation(lesson, exercise, source)
 
 
 PROBES = {"01": _lesson01, "02": _lesson02, "03": _lesson03, "04": _lesson04, "05": _lesson05, "06": _lesson06,
