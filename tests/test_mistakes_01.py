@@ -202,6 +202,69 @@ def my_log_sigmoid(z):
 ]
 
 
-test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES)
+# Round 3 (issue 23): ready-made stand-ins found through aliases, attributes and strings; float64 detours;
+# a > / >= mismatch at z = 0.
+ROUND3 = [
+    ("ex1", "softplus-alias", """
+import torch.nn.functional as F
+
+def my_sigmoid(z):
+    return torch.exp(-F.softplus(-z))
+""", r"uses softplus.*built from its formula.*section 7"),
+    ("ex1", "softmax-of-two", """
+def my_sigmoid(z):
+    both = torch.stack([torch.zeros_like(z), z])
+    return torch.softmax(both, dim=0)[1]
+""", r"gradient of my_sigmoid\(z\) is wrong at z = 20|uses softmax"),
+    ("ex1", "sigmoid-through-getattr", """
+def my_sigmoid(z):
+    return getattr(torch, "sigmoid")(z)
+""", r"sigmoid.*rules out|uses sigmoid"),
+    ("ex1", "logaddexp-helper", """
+def _log1pexp(z):
+    return torch.logaddexp(torch.zeros_like(z), z)
+
+def my_sigmoid(z):
+    return torch.exp(-_log1pexp(-z))
+""", r"uses logaddexp"),
+    ("ex1", "float64-detour-with-clamp", """
+def my_sigmoid(z):
+    zd = z.double().clamp(-700, 700)
+    return (1 / (1 + torch.exp(-zd))).to(z.dtype)
+""", r"float64 z is wrong at z = -800\.0000.*Do not clamp z"),
+    ("ex1", "strict-and-non-strict-conditions", """
+def my_sigmoid(z):
+    e = torch.exp(torch.where(z > 0, -z, z))
+    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
+""", r"at z = 0 is -0\.2500.*wrong sign.*`z > 0`.*`z >= 0`.*section 7"),
+    ("ex3", "logaddexp", """
+def my_log_sigmoid(z):
+    return -torch.logaddexp(torch.zeros_like(z), -z)
+""", r"uses logaddexp.*log-add-exp"),
+    ("ex3", "bce-with-logits-loss", """
+import torch.nn.functional as F
+
+def my_log_sigmoid(z):
+    return -F.binary_cross_entropy_with_logits(z, torch.ones_like(z), reduction="none")
+""", r"uses binary_cross_entropy_with_logits.*stable loss"),
+    ("ex3", "soft-margin-loss", """
+from torch.nn.functional import soft_margin_loss as sml
+
+def my_log_sigmoid(z):
+    return -sml(z, torch.ones_like(z), reduction="none")
+""", r"-inf at input -1000|uses soft_margin_loss"),
+    ("ex3", "log-softmax-of-two", """
+def my_log_sigmoid(z):
+    return torch.log_softmax(torch.stack([torch.zeros_like(z), z]), dim=0)[1]
+""", r"wrong at z = 20\.0000.*log1p|uses log_softmax"),
+    ("ex3", "strict-and-non-strict-conditions", """
+def my_log_sigmoid(z):
+    e = torch.exp(torch.where(z > 0, -z, z))
+    return torch.where(z >= 0, -torch.log1p(e), z - torch.log1p(e))
+""", r"at z = 0 is -0\.5000.*wrong sign.*`z > 0`"),
+]
+
+
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES + ROUND3)
 test_reference_solution_is_accepted = accepts_references(LESSON)
 test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)

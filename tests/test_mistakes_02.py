@@ -194,11 +194,48 @@ def prepare_input(values):
 ]
 
 
-test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES)
+# Round 3 (issue 23): the caller's list and tensor changed in place.
+ROUND3 = [
+    ("ex2", "bias-appended-to-the-callers-list", """
+def make_logistic_model(weights, bias):
+    model = nn.Sequential(nn.Linear(len(weights), 1), nn.Sigmoid())
+    weights.append(bias)
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor([weights[:-1]]))
+        model[0].bias.fill_(weights[-1])
+    return model
+""", r"changed the list `weights` it was given.*section 6"),
+    ("ex2", "weights-popped-from-the-callers-list", """
+def make_logistic_model(weights, bias):
+    d = len(weights)
+    model = nn.Sequential(nn.Linear(d, 1), nn.Sigmoid())
+    with torch.no_grad():
+        for j in range(d):
+            model[0].weight[0, j] = weights.pop(0)
+        model[0].bias.fill_(bias)
+    return model
+""", r"changed the list `weights` it was given"),
+    ("ex3", "unsqueeze-in-place", """
+def prepare_input(values):
+    t = torch.as_tensor(values)
+    if t.dtype != torch.float32:
+        t = t.float()
+    return t.unsqueeze_(1)
+""", r"changed the tensor it was given.*unsqueeze_.*without the trailing underscore"),
+    ("ex3", "resize-in-place", """
+def prepare_input(values):
+    t = torch.as_tensor(values, dtype=torch.float32)
+    t.resize_(len(t), 1)
+    return t
+""", r"changed the tensor it was given"),
+]
+
+
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES + ROUND3)
 test_reference_solution_is_accepted = accepts_references(LESSON)
 test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)
 test_untouched_answer_says_it_is_not_written_yet = rejects_blanks(LESSON)
-test_every_exercise_has_at_least_two_mistakes = has_two_mistakes_each(MISTAKES)
+test_every_exercise_has_at_least_two_mistakes = has_two_mistakes_each(MISTAKES + ROUND3)
 
 
 def test_frozen_parameter_hint_does_not_forbid_replacing():

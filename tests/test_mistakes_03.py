@@ -146,8 +146,42 @@ def decision_boundary(model):
 ]
 
 
-test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES)
+# Round 3 (issue 23): copies where the task asks for the same tensors; a boundary searched, not computed.
+ROUND3 = [
+    ("ex2", "cloned-tensors", """
+def map_state_dict(state):
+    return {"linear.weight": state["0.weight"].clone(), "linear.bias": state["0.bias"].clone()}
+""", r"right values but is a copy.*same tensors"),
+    ("ex2", "deep-copy", """
+import copy
+
+def map_state_dict(state):
+    state = copy.deepcopy(state)
+    return {key.replace("0.", "linear."): value for key, value in state.items()}
+""", r"is a copy, not the tensor"),
+    ("ex2", "detached-tensors", """
+def map_state_dict(state):
+    return {"linear." + key.split(".")[1]: value.detach() for key, value in state.items()}
+""", r"is a copy, not the tensor"),
+    ("ex3", "bisection-with-linspace", """
+def decision_boundary(model):
+    xs = torch.linspace(-100, 100, 2_000_001).reshape(-1, 1)
+    with torch.no_grad():
+        p = model.predict_proba(xs).reshape(-1)
+    return xs[(p - 0.5).abs().argmin()].item()
+""", r"returned 2\.0000023.*expected 2\.0.*without round\(\) or a search over a grid"),
+    ("ex3", "scipy-root", """
+from scipy.optimize import brentq
+
+def decision_boundary(model):
+    w, b = model.linear.weight.item(), model.linear.bias.item()
+    return float(brentq(lambda x: w * x + b, -1e6, 1e6, xtol=1e-14))
+""", r"uses brentq.*computed from the parameters"),
+]
+
+
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES + ROUND3)
 test_reference_solution_is_accepted = accepts_references(LESSON)
 test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)
 test_untouched_answer_says_it_is_not_written_yet = rejects_blanks(LESSON)
-test_every_exercise_has_at_least_two_mistakes = has_two_mistakes_each(MISTAKES)
+test_every_exercise_has_at_least_two_mistakes = has_two_mistakes_each(MISTAKES + ROUND3)

@@ -226,6 +226,97 @@ def predict_point(model, point):
 ]
 
 
-test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES)
+# Round 3 (issue 23): finite differences; mini-batch loops; model.double(); hand-written updates.
+_FINITE_DIFFERENCES = """
+def bce_gradients(X, y, weight, bias):
+    Xd, yd, w, b = X.double(), y.double(), weight.double(), bias.double()
+
+    def loss(w, b):
+        p = 1 / (1 + torch.exp(-(Xd @ w.T + b)))
+        return -(yd * torch.log(p) + (1 - yd) * torch.log(1 - p)).mean()
+
+    h = 1e-6
+    gw = torch.zeros_like(w)
+    for j in range(w.shape[1]):
+        e = torch.zeros_like(w)
+        e[0, j] = h
+        gw[0, j] = (loss(w + e, b) - loss(w - e, b)) / (2 * h)
+    gb = (loss(w, b + h) - loss(w, b - h)) / (2 * h)
+    return gw.to(weight.dtype), gb.reshape(1).to(bias.dtype)
+"""
+ROUND3 = [
+    ("ex1", "finite-differences-by-hand", _FINITE_DIFFERENCES, r"uses log.*finite differences.*section 3"),
+    ("ex1", "finite-differences-with-a-torch-loss", """
+import torch.nn.functional as F
+
+def bce_gradients(X, y, weight, bias):
+    loss = lambda w, b: F.binary_cross_entropy_with_logits(X.double() @ w.T + b, y.double())
+    w, b, h = weight.double(), bias.double(), 1e-6
+    steps = h * torch.eye(w.shape[1], dtype=torch.float64)
+    gw = torch.stack([(loss(w + steps[j:j + 1], b) - loss(w - steps[j:j + 1], b)) / (2 * h)
+                      for j in range(w.shape[1])]).reshape(1, -1)
+    gb = ((loss(w, b + h) - loss(w, b - h)) / (2 * h)).reshape(1)
+    return gw.to(weight.dtype), gb.to(bias.dtype)
+""", r"uses binary_cross_entropy_with_logits.*needs no loss"),
+    ("ex2", "mini-batches-of-64", """
+def train(model, X, y, lr, num_epochs):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = []
+    for epoch in range(num_epochs):
+        for i in range(0, len(X), 64):
+            optimizer.zero_grad()
+            loss = loss_fn(model(X[i:i + 64]), y[i:i + 64])
+            loss.backward()
+            optimizer.step()
+        losses.append(loss.item())
+    return losses
+""", r"steps per epoch on 1031 rows.*mini-batches.*full-batch"),
+    ("ex2", "split-into-batches-of-256", """
+def train(model, X, y, lr, num_epochs):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = []
+    for epoch in range(num_epochs):
+        for Xb, yb in zip(X.split(256), y.split(256)):
+            optimizer.zero_grad()
+            loss = loss_fn(model(Xb), yb)
+            loss.backward()
+            optimizer.step()
+        losses.append(loss.item())
+    return losses
+""", r"steps per epoch.*mini-batches"),
+    ("ex2", "model-double", """
+def train(model, X, y, lr, num_epochs):
+    model.double()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = []
+    for epoch in range(num_epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(X.double()), y.double())
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+""", r"turned the model's parameter linear\.weight into torch\.float64.*float32"),
+    ("ex2", "model-to-float64-and-back", """
+def train(model, X, y, lr, num_epochs):
+    model.to(torch.float64)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = []
+    for epoch in range(num_epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(X.double()), y.double())
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+""", r"into torch\.float64"),
+]
+
+
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES + ROUND3)
 test_reference_solution_is_accepted = accepts_references(LESSON)
-test_every_exercise_has_at_least_two_mistakes = has_two_mistakes_each(MISTAKES)
+test_every_exercise_has_at_least_two_mistakes = has_two_mistakes_each(MISTAKES + ROUND3)

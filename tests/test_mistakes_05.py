@@ -257,6 +257,51 @@ def choose_setting(results):
 ]
 
 
-test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES)
+# Round 3 (issue 23): scikit-learn's polynomial features and scaler, course_utils through an alias.
+ROUND3 = [
+    ("ex1", "sklearn-polynomial-features", """
+from sklearn.preprocessing import PolynomialFeatures as PF
+
+def poly_features(X, degree):
+    out = PF(degree, include_bias=False).fit_transform(X.numpy())
+    return torch.as_tensor(out, dtype=X.dtype)
+""", r"uses PolynomialFeatures.*build the columns yourself.*section 3"),
+    ("ex1", "course-features-module-alias", """
+import course_utils.features as cf
+
+def poly_features(X, degree):
+    return cf.polynomial_features(X, degree)
+""", r"polynomial_features|course_utils\.features"),
+    ("ex2", "sklearn-standard-scaler", """
+from sklearn.preprocessing import StandardScaler
+
+def standardize_splits(X_train, X_other):
+    scaler = StandardScaler().fit(X_train.numpy())
+    return (torch.as_tensor(scaler.transform(X_train.numpy()), dtype=X_train.dtype),
+            torch.as_tensor(scaler.transform(X_other.numpy()), dtype=X_other.dtype))
+""", r"uses StandardScaler.*training statistics yourself"),
+    ("ex2", "course-standardizer", """
+from course_utils.tabular import Standardizer
+
+def standardize_splits(X_train, X_other):
+    s = Standardizer().fit(X_train)
+    return s.transform(X_train), s.transform(X_other)
+""", r"uses Standardizer"),
+    ("ex3", "sorted-in-place", """
+def choose_setting(results):
+    results.sort(key=lambda r: (-r["val_accuracy"], r["degree"], -r["weight_decay"]))
+    return int(results[0]["degree"]), float(results[0]["weight_decay"])
+""", r"changed the results it was given"),
+    ("ex3", "rows-edited-in-place", """
+def choose_setting(results):
+    for r in results:
+        r["score"] = (r["val_accuracy"], -r["degree"], r["weight_decay"])
+    best = max(results, key=lambda r: r["score"])
+    return int(best["degree"]), float(best["weight_decay"])
+""", r"changed the results it was given"),
+]
+
+
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES + ROUND3)
 test_reference_solution_is_accepted = accepts_references(LESSON)
 test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)

@@ -118,6 +118,65 @@ RIGHT_ALTERNATIVES = [
 ]
 
 
-test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES)
+# Round 3 (issue 23): scikit-learn's scorers and course_utils.metrics through aliases; Standardizer.
+ROUND3 = [
+    ("ex1", "sklearn-scorers", """
+from sklearn.metrics import precision_score, recall_score
+
+def precision_recall(y_true, y_pred):
+    return (float(precision_score(y_true, y_pred, zero_division=0)),
+            float(recall_score(y_true, y_pred, zero_division=0)))
+""", r"uses precision_score.*count TP, FP and FN yourself.*section 5"),
+    ("ex1", "course-metrics-alias", """
+from course_utils import metrics as m
+
+def precision_recall(y_true, y_pred):
+    p, r, _ = m.precision_recall_f1(y_true, y_pred)
+    return float(p), float(r)
+""", r"calls course_utils\.metrics\.precision_recall_f1.*yourself"),
+    ("ex2", "the-lesson-standardizer", """
+def standardize(X_train, X):
+    return Standardizer().fit(X_train).transform(X)
+""", r"Standardizer.*yourself"),
+    ("ex2", "sklearn-scaler", """
+from sklearn.preprocessing import StandardScaler
+
+def standardize(X_train, X):
+    return torch.as_tensor(StandardScaler().fit(X_train.numpy()).transform(X.numpy()), dtype=X.dtype)
+""", r"uses StandardScaler"),
+    ("ex3", "course-expected-cost", """
+from course_utils.metrics import confusion_counts as cc
+
+def choose_threshold(y_true, p, cost_fn, cost_fp):
+    y, q = y_true.reshape(-1), p.reshape(-1)
+    costs = []
+    for t in THRESHOLDS:
+        c = cc(y, q, float(t))
+        costs.append((cost_fn * c["fn"] + cost_fp * c["fp"]) / len(y))
+    return float(THRESHOLDS[int(torch.tensor(costs).argmin())])
+
+
+best_threshold = choose_threshold(y_val, p_val, 10, 1)
+""", r"uses confusion_counts.*count the misses"),
+    ("ex3", "sklearn-confusion-matrix", """
+from sklearn.metrics import confusion_matrix
+
+def choose_threshold(y_true, p, cost_fn, cost_fp):
+    y, q = y_true.reshape(-1).long().numpy(), p.reshape(-1)
+    best, best_cost = None, None
+    for t in THRESHOLDS:
+        tn, fp, fn, tp = confusion_matrix(y, (q >= t).long().numpy(), labels=[0, 1]).ravel()
+        cost = (cost_fn * fn + cost_fp * fp) / len(y)
+        if best_cost is None or cost < best_cost:
+            best, best_cost = float(t), cost
+    return best
+
+
+best_threshold = choose_threshold(y_val, p_val, 10, 1)
+""", r"uses confusion_matrix|sklearn"),
+]
+
+
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES + ROUND3)
 test_reference_solution_is_accepted = accepts_references(LESSON)
 test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)

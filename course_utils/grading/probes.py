@@ -40,6 +40,10 @@ class Probe:
     atol: float = 1e-6
     rtol: float = 1e-4
     label: str = ""
+    #: a list answers as well as a tuple (the task says "returns (a, b)" and the visible check accepts both)
+    any_sequence: bool = False
+    #: the result must not track gradients (the task asks for ``@torch.no_grad()`` predictions)
+    no_grad: bool = False
 
     def text(self) -> str:
         if self.label:
@@ -83,13 +87,14 @@ def _results(rows: list[tuple]) -> list[dict]:
 
 def _lesson01() -> dict[str, list[Probe]]:
     z = torch.cat([torch.linspace(-12, 12, 97), torch.tensor([-1000.0, -200.0, -88.5, -40.0, 40.0, 88.5, 1000.0])])
-    z64 = torch.tensor([[-700.0, -300.0, 0.5], [2.0, 300.0, 700.0]], dtype=torch.float64)
+    # float64 beyond +-745, where exp overflows in float64 too: a float64 detour with a clamp shows there
+    z64 = torch.tensor([[-700.0, -300.0, 0.5, -800.0], [2.0, 300.0, 700.0, 800.0]], dtype=torch.float64)
     rand = (torch.rand(4, 5, generator=_g(7)) * 400 - 200)
     zero_d = torch.tensor(-3.25)
     probes = {}
     for ex, name in (("ex1", "my_sigmoid"), ("ex2", "sigmoid_derivative"), ("ex3", "my_log_sigmoid")):
         cases = [Probe(name, (z,), grad_index=None if ex == "ex2" else 0, atol=1e-38),
-                 Probe(name, (z64,), grad_index=None if ex == "ex2" else 0, atol=1e-300),
+                 Probe(name, (z64,), grad_index=None if ex == "ex2" else 0, atol=1e-322),
                  Probe(name, (rand,), grad_index=None if ex == "ex2" else 0, atol=1e-38),
                  Probe(name, (zero_d,))]
         if ex == "ex2":
@@ -98,16 +103,31 @@ def _lesson01() -> dict[str, list[Probe]]:
     return probes
 
 
+def _new_every_call(call: Probe, store: str) -> list[Probe]:
+    """``call`` twice, with the first model's bias changed in between: a model shared between calls shows."""
+    first = Probe(call.target, call.args, {"_store": store}, label=f"{call.text()} (first call)")
+    poke = Probe(f"{store}.0.bias.data.fill_", (5.0,), label=f"setting the bias of the first {call.target}() to 5")
+    again = Probe(call.target, call.args, label=f"{call.text()} again, after the first model's bias was changed")
+    look = Probe(store, kind="get", label=f"the first {call.target}() model after the second call (a new model "
+                                           "on every call)")
+    return [first, poke, again, look]
+
+
 def _lesson02() -> dict[str, list[Probe]]:
     return {
-        "ex1": [Probe("build_model_3x")],
-        "ex2": [Probe("make_logistic_model", ([0.5, -2.0, 1.25], -0.75)),
+        "ex1": [Probe("build_model_3x"), *_new_every_call(Probe("build_model_3x"), "_grader_m3x")],
+        "ex2": [*_new_every_call(Probe("make_logistic_model", ([0.5, -2.0, 1.25], -0.75)), "_grader_mlm"),
+                Probe("make_logistic_model", ([0.5, -2.0, 1.25], -0.75)),
                 Probe("make_logistic_model", ([4.0], 2.5)),
                 Probe("make_logistic_model", ([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 0.0))],
         "ex3": [Probe("prepare_input", ([1.5, -2.0, 3.0],)), Probe("prepare_input", ((7, 8),)),
                 Probe("prepare_input", (torch.tensor([1, 2, 3, 4]),)),
                 Probe("prepare_input", (torch.tensor([0.25, 0.5], dtype=torch.float64),)),
-                Probe("prepare_input", ([5.0],))],
+                Probe("prepare_input", ([5.0],)),
+                # float32 tensors: torch.as_tensor returns the caller's tensor itself, so an in-place
+                # unsqueeze_ or resize_ shows in the inputs after the call
+                Probe("prepare_input", (torch.tensor([0.5, 1.5, -2.0]),)),
+                Probe("prepare_input", (torch.tensor([[1.0], [2.0]]).reshape(-1),))],
     }
 
 
@@ -122,13 +142,17 @@ def _lesson03() -> dict[str, list[Probe]]:
         m2.linear.weight.fill_(-2.0)
         m2.linear.bias.fill_(3.0)
     ex1 = []
-    for n, X in ((3, X3), (1, X1)):
-        obj = f"_grader_clf{n}"
+    # logits exactly 0 at x = 0.5 (p = 0.5 exactly: class 1, "at least threshold") and large ones elsewhere
+    X_tie = torch.tensor([[0.5], [0.0], [1.0], [-20.0], [20.0]])
+    for i, (n, X) in enumerate(((3, X3), (1, X1), (1, X_tie))):
+        obj = f"_grader_clf{i}"
+        state = _state_for(n) if i < 2 else {"linear.weight": torch.tensor([[2.0]]),
+                                             "linear.bias": torch.tensor([-1.0])}
         ex1 += [Probe("LogisticClassifier", (n,), label=f"LogisticClassifier({n})", kwargs={"_store": obj},
                       atol=math.inf),  # the structure; the initial values are random
-                Probe(f"{obj}.load_state_dict", (_state_for(n),), label=f"load_state_dict on LogisticClassifier({n})"),
+                Probe(f"{obj}.load_state_dict", (state,), label=f"load_state_dict on LogisticClassifier({n})"),
                 Probe(obj, (X,), label=f"LogisticClassifier({n})(X)"),
-                Probe(f"{obj}.predict_proba", (X,)), Probe(f"{obj}.predict", (X,)),
+                Probe(f"{obj}.predict_proba", (X,), no_grad=True), Probe(f"{obj}.predict", (X,), no_grad=True),
                 Probe(f"{obj}.predict", (X, 0.8)), Probe(f"{obj}.predict", (X,), {"threshold": 0.2})]
     return {
         "ex1": ex1,
@@ -151,25 +175,60 @@ def _lesson04() -> dict[str, list[Probe]]:
     return {
         "ex1": [Probe("bce_gradients", (X, y, w, b)), Probe("bce_gradients", (X5, y5, w5, b5))],
         "ex2": [Probe("train", (_logistic(2, 45), X, y, 0.5, 7), atol=1e-5),
-                Probe("train", (_logistic(2, 46), X[:10], y[:10], 0.05, 3), atol=1e-5)],
+                Probe("train", (_logistic(2, 46), X[:10], y[:10], 0.05, 3), atol=1e-5),
+                # a start with confident mistakes (logits beyond 20): BCELoss on probabilities differs there
+                Probe("train", (_confident(), X, y, 0.1, 3), atol=1e-5),
+                # 1031 rows: a loop over mini-batches of any usual size takes several steps per epoch
+                Probe("train", (_logistic(2, 40), *_blobs(1031, 44), 0.5, 2), atol=1e-5)],
         "ex3": [Probe("predict_point", (_logistic(2, 47), (0.5, -1.0))),
                 Probe("predict_point", (_logistic(2, 48), (-3.0, 2.0))),
-                Probe("predict_point", (_logistic(2, 49), (0.0, 0.0)))],
+                Probe("predict_point", (_logistic(2, 49), (0.0, 0.0))),
+                Probe("predict_point", (_logistic(2, 49), (2, -1))),  # integer coordinates
+                Probe("predict_point", (_exact_half(), (1.0, -1.0))),  # p exactly 0.5: class 1
+                Probe("predict_point", (_exact_half(), (3, -3)))],
     }
+
+
+def _confident():
+    model = _logistic(2, 52)
+    with torch.no_grad():
+        model.linear.weight.copy_(torch.tensor([[-12.0, 6.0]]))
+        model.linear.bias.fill_(1.0)
+    return model
+
+
+def _exact_half():
+    """Weights (1, 1), bias 0: the logit is exactly 0 on the line x1 = -x2."""
+    model = _logistic(2, 53)
+    with torch.no_grad():
+        model.linear.weight.fill_(1.0)
+        model.linear.bias.fill_(0.0)
+    return model
 
 
 def _lesson05() -> dict[str, list[Probe]]:
     X = torch.randn(7, 2, generator=_g(51))
     Xtr, Xo = torch.randn(20, 3, generator=_g(52)) * 3 + 1, torch.randn(5, 3, generator=_g(53))
     return {
-        "ex1": [Probe("poly_features", (X, 1)), Probe("poly_features", (X, 3)), Probe("poly_features", (X, 5))],
-        "ex2": [Probe("standardize_splits", (Xtr, Xo)), Probe("standardize_splits", (Xtr[:4, :2], Xo[:, :2]))],
+        "ex1": [Probe("poly_features", (X, 1)), Probe("poly_features", (X, 3)), Probe("poly_features", (X, 5)),
+                Probe("poly_features", (X.double(), 3), atol=1e-12)],
+        "ex2": [Probe("standardize_splits", (Xtr, Xo), any_sequence=True),
+                Probe("standardize_splits", (Xtr[:4, :2], Xo[:, :2]), any_sequence=True),
+                Probe("standardize_splits", (Xtr.double(), Xo.double()), atol=1e-12, any_sequence=True)],
         "ex3": [Probe("choose_setting", (_results([(1, 0.001, 0.80, 0.79, 0.95), (4, 0.01, 0.97, 0.88, 0.80),
                                                     (9, 0.0, 0.99, 0.82, 0.90)]),)),
                 Probe("choose_setting", (_results([(5, 0.01, 0.90, 0.91, 0.80), (3, 0.1, 0.85, 0.91, 0.82),
                                                     (3, 0.001, 0.93, 0.91, 0.99), (7, 1.0, 0.70, 0.60, 0.97)]),)),
-                Probe("choose_setting", (_results([(2, 0.0, 0.5, 0.5, 0.5)]),))],
+                Probe("choose_setting", (_results([(2, 0.0, 0.5, 0.5, 0.5)]),)),
+                # ties across degrees with the larger weight decay on the higher degree: degree decides first
+                Probe("choose_setting", (_results([(3, 1.0, 0.90, 0.85, 0.80), (2, 0.01, 0.88, 0.85, 0.81),
+                                                    (2, 0.001, 0.91, 0.85, 0.83), (1, 0.1, 0.70, 0.70, 0.99)]),))],
     }
+
+
+def _on_grid(indices: list[int]) -> torch.Tensor:
+    """Probabilities equal to entries of lesson 06's THRESHOLDS (torch.linspace(0.01, 0.99, 99))."""
+    return torch.linspace(0.01, 0.99, 99)[indices]
 
 
 def _lesson06() -> dict[str, list[Probe]]:
@@ -182,9 +241,13 @@ def _lesson06() -> dict[str, list[Probe]]:
                 Probe("precision_recall", (y, torch.zeros(50, dtype=torch.long))),
                 Probe("precision_recall", (torch.zeros(5, dtype=torch.long), torch.ones(5, dtype=torch.long)))],
         "ex2": [Probe("standardize", (Xtr, X)), Probe("standardize", (Xtr, Xtr))],
-        "ex3": [Probe("choose_threshold", (y, p, 10, 1)), Probe("choose_threshold", (y, p, 1, 5)),
-                Probe("choose_threshold", (y.float(), p, 2.5, 2.5)),
-                Probe("best_threshold", kind="get")],
+        # exact: the answer is an entry of THRESHOLDS itself (a grid rebuilt by hand differs by rounding)
+        "ex3": [Probe("choose_threshold", args, atol=0, rtol=0) for args in (
+                    (y, p, 10, 1), (y, p, 1, 5), (y.float(), p, 2.5, 2.5),
+                    # probabilities exactly on the grid THRESHOLDS: `p >= t` and `p > t` differ there
+                    (torch.tensor([1.0, 0.0, 0.0, 0.0]), _on_grid([19, 29, 39, 49]), 1, 1),
+                    (torch.tensor([1, 0, 1, 0, 0]), _on_grid([6, 6, 12, 33, 70]), 10, 1))]
+               + [Probe("best_threshold", kind="get", atol=0, rtol=0)],
     }
 
 
@@ -354,9 +417,14 @@ def judge(probe: Probe, got: tuple, want: tuple) -> str:
         return f"{call} raised {got[1]}: {got[2][:300]}"
     if len(got) != len(want):
         return f"{call}: a malformed answer"
-    msg = compare(got[1], want[1], f"{call}", probe.atol, probe.rtol)
+    got_out = got[1]
+    if probe.any_sequence and isinstance(got_out, tuple) and got_out[:1] == ("list",) and want[1][:1] == ("tuple",):
+        got_out = ("tuple", *got_out[1:])
+    msg = compare(got_out, want[1], f"{call}", probe.atol, probe.rtol)
     if msg:
         return msg
+    if probe.no_grad and isinstance(got_out, tuple) and got_out[0] == "t" and len(got_out) > 2 and got_out[2]:
+        return f"{call} tracks gradients (requires_grad=True): predictions run under @torch.no_grad()"
     if probe.kind == "call":
         msg = compare(got[2], want[2], f"the inputs after {call}", probe.atol, probe.rtol)
         if msg:
