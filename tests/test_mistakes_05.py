@@ -272,6 +272,14 @@ import course_utils.features as cf
 def poly_features(X, degree):
     return cf.polynomial_features(X, degree)
 """, r"polynomial_features|course_utils\.features"),
+    ("ex1", "numpy-detour", """
+import numpy as np
+
+def poly_features(X, degree):
+    A = X.numpy()
+    cols = [A[:, 0] ** a * A[:, 1] ** (k - a) for k in range(1, degree + 1) for a in range(k, -1, -1)]
+    return torch.from_numpy(np.stack(cols, axis=1))
+""", r"uses from_numpy, numpy.*with torch.*NumPy detour"),
     ("ex2", "sklearn-standard-scaler", """
 from sklearn.preprocessing import StandardScaler
 

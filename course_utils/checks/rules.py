@@ -100,7 +100,10 @@ RULES: dict[tuple[str, str], tuple[Ban, ...]] = {
     ("05", "ex1"): (_ban("polynomial_features PolynomialFeatureMap PolynomialFeatures course_utils.features "
                          "sklearn fit_polynomial_logistic n_polynomial_features",
                          "the task asks you to build the columns yourself with torch (section 3 shows the "
-                         "monomials), not with course_utils.features or scikit-learn"),),
+                         "monomials), not with course_utils.features or scikit-learn"),
+                    _ban("numpy from_numpy",
+                         "the task asks you to build the columns with torch (section 3): a NumPy detour leaves "
+                         "PyTorch, so the result no longer tracks gradients nor stays on the tensor's device")),
     ("05", "ex2"): (_ban("Standardizer StandardScaler sklearn course_utils.features course_utils.tabular",
                          "the task asks you to compute the training statistics yourself with torch (section 3), "
                          "not with a ready-made scaler"),),
