@@ -256,3 +256,49 @@ def test_in_place_write_of_the_wrong_shape_gets_a_hint():
     assert str(original) in message
     hint = message.split("\nHint: ", 1)[1]
     assert "[1, 2]" in hint and "[2, 2]" in hint and "torch.tensor([weights])" in hint
+
+
+# --------------------------------------------------------------------------
+# A hint points at the mistake and the lesson's section; it does not hand over a line of the reference solution
+# that the task itself does not give (issue 23). Every wrong answer of the catalogue is tried (lesson 07's
+# Exercise 3, which trains on MNIST, is left out).
+# --------------------------------------------------------------------------
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+#: Lines a hint may state although the task does not: the common-slip hints that the README promises.
+_ALLOWED = {
+    "m=logits.max(dim=1,keepdim=True).values": "Python's max, or .max(dim=...) without .values (lesson 07)",
+}
+
+
+def _solution_lines_not_in_the_task(lesson: str, exercise: str) -> list[str]:
+    from tests import mistakes
+
+    task = "".join(source for _, grade_id, source in mistakes._cells("student", lesson)
+                   if grade_id.endswith("-task") or grade_id in (f"{exercise}-answer", "exercises-intro"))
+    lines = [_squeezed(line.split("#")[0]) for line in mistakes.solution(lesson, f"{exercise}-answer").splitlines()]
+    lines = [line.removeprefix("return") for line in lines]
+    return [line for line in lines if len(line) >= 18 and not line.startswith(("def", "class", '"""'))
+            and not line.endswith(":") and line not in _ALLOWED and line not in _squeezed(task)]
+
+
+def _catalogue_cases():
+    import importlib
+
+    for lesson in ("01", "02", "03", "04", "05", "06", "07"):
+        module = importlib.import_module(f"tests.test_mistakes_{lesson}")
+        for exercise, name, answer, _ in [*module.MISTAKES, *getattr(module, "ROUND3", [])]:
+            yield pytest.param(lesson, exercise, answer, id=f"{lesson}-{exercise}-{name}")
+
+
+@pytest.mark.parametrize("lesson, exercise, answer", list(_catalogue_cases()))
+def test_hint_does_not_paste_the_solution(lesson: str, exercise: str, answer: str) -> None:
+    from tests.mistakes import try_answer
+
+    message = _squeezed(try_answer(lesson, exercise, answer).message)
+    pasted = [line for line in _solution_lines_not_in_the_task(lesson, exercise) if line in message]
+    assert not pasted, f"{lesson} {exercise}: the hint hands over the solution line(s) {pasted}"

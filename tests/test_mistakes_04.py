@@ -148,7 +148,7 @@ def train(model, X, y, lr, num_epochs):
         loss = loss_fn(model(X), y)
         loss.backward()
         optimizer.step()
-""", r"returned None.*return losses"),
+""", r"returned None.*return that list after the loop"),
     ("ex2", "calls-the-helper", """
 from course_utils.training import train_logistic_regression
 

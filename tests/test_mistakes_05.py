@@ -110,12 +110,12 @@ def poly_features(X, degree):
 def standardize_splits(X_train, X_other):
     m, s = X_train.mean(1, keepdim=True), X_train.std(1, correction=0, keepdim=True)
     return (X_train - m) / s, (X_other - m) / s
-""", r"size mismatch between 8 and 5 rows.*per row \(dim=1\).*Per column means dim=0"),
+""", r"size mismatch between 8 and 5 rows.*per row \(dim=1\).*Per column means reducing over the rows, dim=0"),
     ("ex2", "min-max-scaling", """
 def standardize_splits(X_train, X_other):
     lo, hi = X_train.min(dim=0).values, X_train.max(dim=0).values
     return (X_train - lo) / (hi - lo), (X_other - lo) / (hi - lo)
-""", r"min-max scaling.*\(X - mean\) / std"),
+""", r"min-max scaling.*standardization: subtract each column's mean"),
     ("ex2", "other-split-unchanged", """
 def standardize_splits(X_train, X_other):
     mean, std = X_train.mean(dim=0), X_train.std(dim=0, correction=0)

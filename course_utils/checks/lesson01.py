@@ -347,9 +347,8 @@ _EX3_LOG1P_HINT = ("For large z, log sigma(z) = -log(1 + e) is tiny (about -2.06
                    "with a relative tolerance of 1e-5: torch.log(1 + e) first rounds 1 + e to 1 and returns 0, "
                    "while torch.log1p(e) keeps the digits of e (section 7). ")
 _EX3_ZERO_HINT = ("torch.clamp(z, max=0) and z.abs() both have slope 0 at exactly z = 0 in PyTorch. "
-                  "Use torch.where(z >= 0, -torch.log1p(e), z - torch.log1p(e)) "
-                  "with e = torch.exp(torch.where(z >= 0, -z, z)): each branch is then differentiated as the "
-                  "formula it is.")
+                  "Pick the two formulas of the task's hint with torch.where (section 7, gradients at the seams), "
+                  "with e computed as in Exercise 1: each branch is then differentiated as the formula it is.")
 
 
 def _log_sigmoid_rules(my_log_sigmoid: Callable[[torch.Tensor], torch.Tensor], z_values: torch.Tensor,

@@ -46,8 +46,8 @@ def _make_classifier(cls: Any, n_inputs: int, weight: Sequence[float], bias: flo
     linear = getattr(model, "linear", None)
     if not isinstance(linear, nn.Linear):
         raise ExerciseError(
-            f"{call} has no layer called `linear`: create it in __init__ with "
-            f"`self.linear = nn.Linear(n_inputs, 1)` (after `super().__init__()`)."
+            f"{call} has no layer called `linear`: the task names it. In __init__, after `super().__init__()`, "
+            "store the nn.Linear(n_inputs, 1) layer as the attribute `linear` of self (section 1)."
         )
     if (linear.in_features, linear.out_features) != (n_inputs, 1):
         raise ExerciseError(

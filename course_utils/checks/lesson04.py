@@ -272,8 +272,8 @@ def check_bce_gradients_more(bce_gradients: Callable) -> None:
 # --------------------------------------------------------------------------- Exercise 2: train
 
 
-_LOOP = ("optimizer.zero_grad(); loss = loss_fn(model(X), y); loss.backward(); optimizer.step(); "
-         "losses.append(loss.item())")
+_LOOP = ("the four steps of section 4 in order (optimizer.zero_grad(), the loss of model(X) against y, "
+         "loss.backward(), optimizer.step()), then record that loss as a Python float")
 
 
 def _reference_loop(model: nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float, num_epochs: int,
@@ -336,10 +336,10 @@ def _check_losses_type(losses: Any, num_epochs: int, call: str) -> list[float]:
     __tracebackhide__ = True
     if losses is None:
         raise ExerciseError(f"{call} returned None. Collect the loss of every epoch in a list "
-                            "(losses.append(loss.item())) and `return losses` after the loop.")
+                            "(each as a Python float, loss.item()) and return that list after the loop.")
     if isinstance(losses, torch.Tensor) or not isinstance(losses, (list, tuple)):
         raise ExerciseError(f"{call} returned a {type(losses).__name__}; it should return a list of Python floats, "
-                            "one per epoch: losses.append(loss.item()) in the loop, then `return losses`.")
+                            "one per epoch: add each epoch's loss.item() to a list in the loop, then return the list.")
     if len(losses) != num_epochs:
         raise ExerciseError(f"{call} returned {len(losses)} losses; it should return one per epoch, "
                             f"{num_epochs}: append loss.item() once in each epoch of "
@@ -372,9 +372,8 @@ def _course_training_forbidden(call: str, train: Callable) -> Iterator[None]:
         def fail(*_args: Any, **_kwargs: Any) -> Any:
             raise ExerciseError(
                 f"{call} called course_utils.training.{name}. The task asks you to write the loop yourself: "
-                "create optimizer = torch.optim.SGD(model.parameters(), lr=lr) and loss_fn = nn.BCEWithLogitsLoss(), "
-                "then in each epoch optimizer.zero_grad(), loss = loss_fn(model(X), y), loss.backward(), "
-                "optimizer.step(), losses.append(loss.item()).")
+                "create the optimizer and the loss the task names, then in each epoch "
+                f"{_LOOP} (section 4).")
         return fail
 
     try:

@@ -223,8 +223,8 @@ def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor,
             raise ExerciseError(
                 f"{call} raised a size mismatch between {n_train} and {n_other} rows: the statistics were "
                 f"probably computed per row (dim=1), one per training point, shaped ({n_train}, 1). "
-                "Per column means dim=0: mean = X_train.mean(dim=0) and std = X_train.std(dim=0, correction=0) "
-                "have one entry per feature and broadcast over the rows of both splits.\n\n" + str(err)
+                "Per column means reducing over the rows, dim=0: statistics with one entry per feature "
+                "broadcast over the rows of both splits.\n\n" + str(err)
             ) from None
         raise
     _require_unchanged(train_before, X_train, "X_train", "standardize_splits")
@@ -261,7 +261,7 @@ def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor,
         raise ExerciseError(
             f"X_other_std from {call} was standardized with X_other's own mean and std: it must use the "
             "training statistics only (mean and std of X_train), as if X_other were data arriving later. "
-            "Compute mean = X_train.mean(dim=0) and std once, and apply them to both."
+            "Compute X_train's column means and standard deviations once, and apply them to both."
         )
     if close(train_std, (X_train - pooled_mean) / pooled_std) or close(other_std, (X_other - pooled_mean) / pooled_std):
         raise ExerciseError(
@@ -291,13 +291,14 @@ def _check_standardize_case(standardize_splits: Callable, X_train: torch.Tensor,
     if close(train_std, (X_train - lo) / (hi - lo)):
         raise ExerciseError(
             f"{call} rescales each column to [0, 1] with its minimum and maximum (min-max scaling); the task "
-            "asks for standardization: (X - mean) / std, with mean = X_train.mean(dim=0) and "
-            "std = X_train.std(dim=0, correction=0)."
+            "asks for standardization: subtract each column's mean over the rows of X_train and divide by its "
+            "population standard deviation (the task gives the std call)."
         )
     which, got, want, ref = (("X_train_std", train_std, want_train, X_train) if not close(train_std, want_train)
                              else ("X_other_std", other_std, want_other, X_other))
     _require_close(got, want, ref, f"{which} from {call}", input_name="input value", atol=1e-4, rtol=1e-4,
-                   hint="Use (X - mean) / std with mean = X_train.mean(dim=0), std = X_train.std(dim=0, correction=0).")
+                   hint="Subtract the column means of X_train and divide by the population standard deviation "
+                        "the task gives, both computed over the rows (dim=0) of X_train only.")
 
 
 def _standardize_inputs(seed: int, n_train: int, n_other: int, d: int, dtype=torch.float32):

@@ -95,8 +95,8 @@ def _call06(fn: Callable, name: str, call: str, *args: Any) -> Any:
         if isinstance(err.__cause__, ZeroDivisionError):
             raise ExerciseError(
                 f"{call} divided by zero. The task's rule: when a denominator is 0 (no predicted positive for "
-                "precision, no actual positive for recall) return 0.0; test the denominator before dividing, "
-                "e.g. `precision = tp / (tp + fp) if tp + fp > 0 else 0.0`."
+                "precision, no actual positive for recall) return 0.0; test the denominator before dividing "
+                "(a conditional expression, or an if statement, for each of the two values)."
             ) from None
         raise
 
