@@ -7,7 +7,8 @@ can check (it compares them with its own reference), and it enforces the time
 limits from outside.
 
 Channel: the process's stdin/stdout at start (moved to private descriptors; the
-cells' own prints and errors go to ``output.log`` in the working directory).
+cells' own prints and errors go to /dev/null). Replies use the bounded format of
+:mod:`course_utils.grading.protocol` (no pickle).
 
 :func:`zygote` is the pre-warmed form (one per student): it imports torch,
 course_utils and the data once, then forks one child per lesson on request;
@@ -41,32 +42,29 @@ def _limit() -> None:
 
 
 def _channel() -> tuple[int, int]:
-    """Private descriptors for the channel; fd 0 reads nothing, fds 1 and 2 write to output.log."""
+    """Private descriptors for the channel; fd 0 reads nothing, fds 1 and 2 write nowhere (/dev/null)."""
     fd_in, fd_out = os.dup(0), os.dup(1)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    log = os.open("output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.close(devnull)
-    os.close(log)
+    _redirect()
     return fd_in, fd_out
 
 
-def _redirect(log: str) -> None:
-    """fd 0 reads nothing, fds 1 and 2 write to ``log`` (a forked lesson's own output file)."""
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
+def _redirect(log: str = "") -> None:
+    """fd 0 reads nothing, fds 1 and 2 go to /dev/null: nobody reads the cells' output, and a flood of it
+    then costs only CPU time, never the sandbox's disk."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
     os.close(devnull)
-    os.close(fd)
 
 
 def _error(err: BaseException) -> tuple:
-    tb = "".join(traceback.format_exception(type(err), err, err.__traceback__, limit=-3))
-    return ("error", type(err).__name__, str(err)[:2000], tb[-3000:])
+    try:
+        tb = "".join(traceback.format_exception(type(err), err, err.__traceback__, limit=-3))
+        text = str(err)[:2000]
+        name = type(err).__name__
+    except BaseException:  # noqa: BLE001 - a learner's exception whose __str__ raises
+        tb, text, name = "", "<the error could not be printed>", "Exception"
+    return ("error", str(name)[:200], str(text), str(tb)[-3000:])
 
 
 def _resolve(namespace: dict, target: str):
@@ -118,12 +116,25 @@ def _warm() -> None:
             pass
 
 
+def _clear_keyrings() -> None:
+    """Root mode reuses a slot's uid for the next student: empty its kernel keyrings before learner code runs."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        for ring in (-4, -5):  # KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING
+            libc.syscall(250 if os.uname().machine == "x86_64" else 219, 7, ring)  # keyctl(KEYCTL_CLEAR, ring)
+    except Exception:  # noqa: BLE001 - no keyrings: nothing to clear
+        pass
+
+
 def zygote() -> None:
     """The pre-warmed sandbox process: fork one :func:`serve` child per request on the control socket."""
     import signal
     import socket
 
     _limit()
+    _clear_keyrings()
     ctrl_fd, _ = _channel()
     ctrl = socket.socket(fileno=ctrl_fd)
     _warm()
@@ -180,17 +191,18 @@ def serve(fd_in: int | None = None, fd_out: int | None = None, log: str = "outpu
         _redirect(log)
     import torch  # noqa: F401 - imported before any learner code runs
 
-    from course_utils.grading.protocol import encode, read_frame, write_frame
+    from course_utils.grading.protocol import _write_all as write_all
+    from course_utils.grading.protocol import encode, pack_reply, read_frame, write_reply
 
     namespace: dict = {"__name__": "__main__"}
     pid = os.getpid()
-    write_frame(fd_out, ("ready",))
+    write_reply(fd_out, ("ready",))
     while True:
         request = read_frame(fd_in, trusted_sender=True)
         op = request[0]
         try:
             if op == "bye":
-                write_frame(fd_out, ("ok",))
+                write_reply(fd_out, ("ok",))
                 return
             if op == "exec":
                 _, label, source = request
@@ -219,12 +231,16 @@ def serve(fd_in: int | None = None, fd_out: int | None = None, log: str = "outpu
             reply = _error(err)
         if os.getpid() != pid:  # a process forked by learner code must not answer for the runner
             os._exit(0)
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:  # a full disk or a closed stream is the learner's own problem, never the channel's
+                stream.flush()
+            except BaseException:  # noqa: BLE001
+                pass
         try:
-            write_frame(fd_out, reply)
-        except BaseException as err:  # noqa: BLE001 - e.g. a value that cannot be saved
-            write_frame(fd_out, _error(err))
+            data = pack_reply(reply)
+        except BaseException as err:  # noqa: BLE001 - e.g. a value that cannot be sent
+            data = pack_reply(_error(err))
+        write_all(fd_out, data)
 
 
 if __name__ == "__main__":

@@ -1,22 +1,32 @@
-"""Run the runner in a bubblewrap sandbox, as an unprivileged user, and talk to it with deadlines.
+"""Run the runner in a bubblewrap sandbox, unprivileged, and talk to it with deadlines.
 
 Why bubblewrap: it needs no daemon and no setup on the grading machine (one
 Debian package), starts in milliseconds, and gives each submission its own
 mount, PID, network, IPC and UTS namespaces. The sandbox's root is empty; only
 the system directories, the Python installation, ``course_utils`` and the
-MNIST data are mounted, read-only. The course folder, the gradebook, the
-submissions and every other student's files do not exist inside. The runner
-then drops to a per-slot uid with ``setpriv`` (no capabilities, no groups) and
-sets its own resource limits (address space, processes, file size, CPU
-seconds) before any learner code runs. There is no network device.
+MNIST data are mounted, read-only; its home, ``/tmp`` and ``/dev/shm`` are
+small tmpfs of its own (:data:`SCRATCH_BYTES`, :data:`TMP_BYTES`). The course
+folder, the gradebook, the submissions and every other student's files do not
+exist inside. There is no network device. The runner sets its own resource
+limits (address space, processes, file size, CPU seconds) before any learner
+code runs.
+
+Two modes (:func:`rootless`):
+
+- **root**: each job slot runs as its own uid from a block reserved for this
+  run (:func:`slot_uid`; a lock in ``/run/course-grading`` keeps two runs apart),
+  dropped to with ``setpriv`` (no capabilities, no groups, no new privileges);
+- **rootless** (an ordinary user): ``bwrap --unshare-user`` puts each sandbox
+  in a user namespace of its own (no setuid helper; bwrap drops every
+  capability), so processes, keyrings and the process limit are counted per
+  sandbox; ``--disable-userns`` stops nesting.
 
 Time limits are enforced here, outside the sandbox: a reply that does not come
-before its deadline kills the process (:class:`Sandbox`: the whole sandbox, its
-PID namespace dies with it; :class:`Child`: the lesson's process and everything
-else in the student's sandbox but its zygote).
+before its deadline kills the lesson's process and everything else in the
+student's sandbox but its zygote (:class:`Child`).
 
-:class:`Zygote` is the fast form used by the grader: one sandbox per student
-that pays for importing torch once and forks a :class:`Child` per lesson.
+:class:`Zygote`: one sandbox per student that pays for importing torch once
+and forks a :class:`Child` per lesson.
 """
 
 from __future__ import annotations
@@ -41,21 +51,35 @@ BASE_UID = 990_000
 
 
 class SandboxError(RuntimeError):
-    """The sandbox died or missed a deadline; ``kind`` is "timeout", "crash" or "protocol"."""
+    """The sandbox died or missed a deadline; ``kind`` is "timeout", "crash", "protocol", or "environment"
+    (the sandbox cannot start at all: not the submission's doing, the run must stop)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
 
 
+def rootless() -> bool:
+    """True when grading runs as an ordinary user (user namespaces); False as root (a uid per sandbox)."""
+    return os.geteuid() != 0
+
+
 def available() -> str:
     """"" when sandboxes can start here, else what is missing and how to fix it."""
     if shutil.which("bwrap") is None:
         return "bubblewrap is not installed: `apt-get install -y bubblewrap` (Debian/Ubuntu)."
-    if shutil.which("setpriv") is None:
-        return "setpriv is missing: `apt-get install -y util-linux`."
-    if os.geteuid() != 0:
-        return "grading needs root (to run each submission as its own unprivileged uid); run it with sudo."
+    if not rootless():
+        if shutil.which("setpriv") is None:
+            return "setpriv is missing: `apt-get install -y util-linux`."
+        return ""
+    probe = subprocess.run(["bwrap", "--unshare-user", "--unshare-net", "--ro-bind", "/", "/", "true"],
+                           capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        why = probe.stderr.strip().splitlines()[-1][:300] if probe.stderr.strip() else f"exit {probe.returncode}"
+        return ("bubblewrap cannot create an unprivileged user namespace here (" + why + "). Fix: enable them "
+                "(`sysctl -w kernel.unprivileged_userns_clone=1` on Debian, `sysctl -w user.max_user_namespaces="
+                "15000` where it is 0, or `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu "
+                "24.04), or grade as root (sudo), which runs each submission as its own uid instead.")
     return ""
 
 
@@ -81,53 +105,108 @@ def _bind(path: Path, made: set[str], writable: bool = False) -> list[str]:
     return args + ["--bind" if writable else "--ro-bind", str(path), str(path)]
 
 
-def command(scratch: Path, uid: int, data_dir: str | None = None, entry: str = "serve") -> list[str]:
-    """The bwrap + setpriv command line that starts the runner with ``scratch`` as its home."""
+#: Sizes of the sandbox's writable folders (tmpfs, in memory): its home, /tmp and /dev/shm.
+SCRATCH_BYTES = 256 * 2**20
+TMP_BYTES = 64 * 2**20
+#: The sandbox's home (a tmpfs of :data:`SCRATCH_BYTES` inside; nothing of it exists outside).
+HOME = "/home/sandbox"
+
+
+def command(uid: int | None, data_dir: str | None = None, entry: str = "serve") -> list[str]:
+    """The bwrap command line that starts the runner; ``uid`` None: rootless (a user namespace, no setpriv)."""
     made: set[str] = set()
     package = Path(course_utils.__file__).resolve().parent
     prefixes = {Path(sys.base_prefix).resolve(), Path(sys.prefix)}
     args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--hostname", "sandbox", *_system_binds(),
-            "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
+            "--dev", "/dev", "--proc", "/proc",
+            "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+            "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/dev/shm"]
+    if uid is None:
+        args[1:1] = ["--unshare-user", "--disable-userns"]
     for prefix in sorted(prefixes):
         args += _bind(prefix, made)
     args += _bind(package, made)
     if data_dir and Path(data_dir).is_dir():
         args += _bind(Path(data_dir).resolve(), made)
-    args += _bind(scratch, made, writable=True)
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(scratch), "MPLBACKEND": "Agg",
-           "MPLCONFIGDIR": str(scratch / ".mpl"), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    args += ["--perms", "0755", "--dir", "/home", "--perms", "1777", "--size", str(SCRATCH_BYTES), "--tmpfs", HOME]
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": HOME, "MPLBACKEND": "Agg",
+           "MPLCONFIGDIR": HOME + "/.mpl", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1", "PYTHONHASHSEED": "0",
-           "PYTHONPATH": str(package.parent)}
+           "PYTHONPATH": str(package.parent), "TMPDIR": "/tmp"}
     if data_dir:
         env["COURSE_DATA_DIR"] = str(Path(data_dir).resolve())
     for key in ("GRADER_AS_BYTES", "GRADER_NPROC", "GRADER_FSIZE_BYTES", "GRADER_CPU_S", "GRADER_LESSONS"):
         if key in os.environ:
             env[key] = os.environ[key]
-    args += ["--clearenv", *[x for k, v in env.items() for x in ("--setenv", k, v)], "--chdir", str(scratch)]
-    args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-             "--bounding-set=-all", "--no-new-privs", sys.executable, "-I", "-c",
+    args += ["--clearenv", *[x for k, v in env.items() for x in ("--setenv", k, v)], "--chdir", HOME]
+    if uid is not None:
+        args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+                 "--bounding-set=-all", "--no-new-privs"]
+    args += [sys.executable, "-I", "-c",
              "import sys; sys.path.insert(0, %r); from course_utils.grading.runner import %s; %s()"
              % (str(package.parent), entry, entry)]
     return args
 
 
-class Sandbox:
-    """One runner in its own sandbox; :meth:`request` sends a request and waits for the reply."""
+def _uid_block() -> int:
+    """Root mode: a block of uids of its own for this grading run (two runs at once never share a uid)."""
+    global _UID_LOCK
+    if _UID_LOCK is not None:
+        return _UID_LOCK[1]
+    import fcntl
 
-    def __init__(self, slot: int = 0, data_dir: str | None = None, start_timeout: float = 60.0) -> None:
-        self.uid = BASE_UID + slot
-        self.scratch = Path(tempfile.mkdtemp(prefix=f"grading-{slot}-"))
-        os.chown(self.scratch, self.uid, self.uid)
-        os.chmod(self.scratch, 0o700)
-        self.proc = subprocess.Popen(command(self.scratch, self.uid, data_dir), stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
-        self._out = self.proc.stdout.fileno()
-        self._in = self.proc.stdin.fileno()
-        reply = self._read(start_timeout)
-        if reply != ("ready",):
-            self.close()
-            raise SandboxError("protocol", f"the sandbox did not start: {reply!r}")
+    folder = Path("/run/course-grading")
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if folder.is_symlink() or folder.stat().st_uid != 0:
+        raise SandboxError("environment", f"{folder} must be a root-owned folder")
+    for block in range(1000):
+        fd = os.open(folder / f"uids-{block}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        _UID_LOCK = (fd, BASE_UID + block * UIDS_PER_RUN)
+        return _UID_LOCK[1]
+    raise SandboxError("environment", "no free block of sandbox uids (1000 grading runs at once?)")
+
+
+_UID_LOCK: tuple[int, int] | None = None
+#: uids of one run's block (each slot has its own uid; a run has at most this many slots).
+UIDS_PER_RUN = 1000
+
+
+def slot_uid(slot: int) -> int | None:
+    """The uid of job slot ``slot`` in root mode (this run's own block); None in rootless mode."""
+    if rootless():
+        return None
+    if not 0 <= slot < UIDS_PER_RUN:
+        raise ValueError(f"slot {slot} out of range")
+    return _uid_block() + slot
+
+
+def _start(cmd: list[str], stdin: Any, stdout: Any) -> tuple[subprocess.Popen, Any]:
+    """Start bwrap with its own stderr kept in a temporary file (bwrap's own error, if it cannot start)."""
+    err = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=err, start_new_session=True)
+    return proc, err
+
+
+def _stderr_tail(err: Any, n: int = 600) -> str:
+    try:
+        err.seek(0, 2)
+        err.seek(max(0, err.tell() - n))
+        return err.read().decode(errors="replace").strip()
+    except (OSError, ValueError):
+        return ""
+
+
+class _Channel:
+    """Reading replies with a deadline; every size is checked before it is read (see :mod:`protocol`)."""
+
+    _in: int
+    _out: int
 
     def _read_exact(self, n: int, deadline: float) -> bytes:
         chunks, left = [], n
@@ -143,25 +222,27 @@ class Sandbox:
         return b"".join(chunks)
 
     def _ended(self) -> str:
-        code = self.proc.poll()
-        return f"the process ended (exit status {code})" if code is not None else "the process closed its channel"
+        return "the process closed its channel"
 
     def _read(self, timeout: float) -> Any:
         deadline = time.monotonic() + timeout
         (n,) = struct.unpack(">Q", self._read_exact(8, deadline))
-        if n > protocol.MAX_FRAME:
-            raise SandboxError("protocol", f"a reply of {n} bytes is over the limit")
-        data = self._read_exact(n, deadline)
+        if n > protocol.MAX_HEADER:
+            raise SandboxError("protocol", f"a reply header of {n} bytes is over the limit")
         try:
-            reply = protocol.decode_frame(data, trusted_sender=False)
-        except Exception as err:  # noqa: BLE001 - anything unloadable is a protocol failure
-            raise SandboxError("protocol", f"an unreadable reply ({type(err).__name__})") from None
+            value, table = protocol.parse_header(self._read_exact(n, deadline))
+            blobs = [self._read_exact(nbytes, deadline) for _, _, nbytes in table]
+            if time.monotonic() > deadline:
+                raise SandboxError("timeout", "no answer before the time limit")
+            reply = protocol.build_reply(value, table, blobs)
+        except protocol.ProtocolError as err:
+            raise SandboxError("protocol", f"an unreadable reply: {err}") from None
         if not isinstance(reply, tuple) or not reply or not isinstance(reply[0], str):
             raise SandboxError("protocol", "a malformed reply")
         return reply
 
     def request(self, message: tuple, timeout: float) -> tuple:
-        """Send ``message``; the reply, or :class:`SandboxError` (the sandbox is then killed)."""
+        """Send ``message``; the reply, or :class:`SandboxError` (the process is then killed)."""
         try:
             protocol.write_frame(self._in, message)
             return self._read(timeout)
@@ -172,34 +253,8 @@ class Sandbox:
             self.close()
             raise
 
-    def output_tail(self, n: int = 2000) -> str:
-        try:
-            with open(self.scratch / "output.log", "rb") as fh:
-                fh.seek(0, 2)
-                fh.seek(max(0, fh.tell() - n))
-                return fh.read().decode(errors="replace")
-        except OSError:
-            return ""
-
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
-        shutil.rmtree(self.scratch, ignore_errors=True)
-
-    def __enter__(self) -> "Sandbox":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+        raise NotImplementedError
 
 
 class Zygote:
@@ -208,27 +263,29 @@ class Zygote:
 
     All of a student's lessons share this sandbox, never two students: a lesson can at worst harm the
     later lessons of the same submission (and the zygote kills every process a lesson left behind).
+    A zygote that does not start is an ``environment`` failure: no learner code has run yet.
     """
 
     def __init__(self, slot: int = 0, data_dir: str | None = None, start_timeout: float = 90.0,
                  lessons: list[str] | None = None) -> None:
         """``lessons``: the two-digit prefixes to be graded (what to import and read beforehand); default all."""
-        self.uid = BASE_UID + slot
-        self.scratch = Path(tempfile.mkdtemp(prefix=f"grading-{slot}-"))
-        os.chown(self.scratch, self.uid, self.uid)
-        os.chmod(self.scratch, 0o700)
+        self.uid = slot_uid(slot)
         self.ctrl, theirs = socket.socketpair()
-        cmd = command(self.scratch, self.uid, data_dir, entry="zygote")
+        cmd = command(self.uid, data_dir, entry="zygote")
         if lessons is not None:
             at = cmd.index("--clearenv") + 1
             cmd[at:at] = ["--setenv", "GRADER_LESSONS", ",".join(lessons)]
-        self.proc = subprocess.Popen(cmd, stdin=theirs,
-                                     stdout=theirs, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.proc, self._err = _start(cmd, theirs, theirs)
         theirs.close()
         self.children = 0
-        if self._line(start_timeout) != b"ready":
+        try:
+            ready = self._line(start_timeout)
+        except SandboxError as err:
+            ready = str(err).encode()
+        if ready != b"ready":
+            why = _stderr_tail(self._err) or ready.decode(errors="replace")
             self.close()
-            raise SandboxError("protocol", "the sandbox did not start")
+            raise SandboxError("environment", f"the sandbox did not start: {why}")
 
     def _line(self, timeout: float) -> bytes:
         deadline, data = time.monotonic() + timeout, b""
@@ -247,7 +304,7 @@ class Zygote:
         return self.proc.poll() is None
 
     def child(self, timeout: float = 30.0) -> "Child":
-        """A fresh forked runner for one lesson (:meth:`Child.request` as :meth:`Sandbox.request`)."""
+        """A fresh forked runner for one lesson (:meth:`Child.request` sends a request, waits for the reply)."""
         to_child, from_trusted = os.pipe()
         from_child, to_trusted = os.pipe()
         self.children += 1
@@ -262,7 +319,7 @@ class Zygote:
             raise SandboxError("crash", f"the sandbox could not start a lesson: {err}") from None
         os.close(to_child)
         os.close(to_trusted)
-        return Child(self, from_trusted, from_child, self.scratch / log, timeout)
+        return Child(self, from_trusted, from_child, timeout)
 
     def reap(self) -> None:
         """Kill every process of the sandbox but the zygote; close the zygote if it does not answer."""
@@ -281,7 +338,7 @@ class Zygote:
         except subprocess.TimeoutExpired:
             pass
         self.ctrl.close()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        self._err.close()
 
     def __enter__(self) -> "Zygote":
         return self
@@ -290,11 +347,11 @@ class Zygote:
         self.close()
 
 
-class Child(Sandbox):
+class Child(_Channel):
     """One lesson's runner, forked by a :class:`Zygote`; a timeout or crash kills it (and what it started)."""
 
-    def __init__(self, zygote: Zygote, fd_in: int, fd_out: int, log: Path, start_timeout: float) -> None:
-        self.zygote, self._in, self._out, self.log = zygote, fd_in, fd_out, log
+    def __init__(self, zygote: Zygote, fd_in: int, fd_out: int, start_timeout: float) -> None:
+        self.zygote, self._in, self._out = zygote, fd_in, fd_out
         self.closed = False
         try:
             reply = self._read(start_timeout)
@@ -303,19 +360,10 @@ class Child(Sandbox):
             raise
         if reply != ("ready",):
             self.close()
-            raise SandboxError("protocol", f"the lesson's process did not start: {reply!r}")
+            raise SandboxError("protocol", f"the lesson's process did not start: {str(reply)[:200]}")
 
     def _ended(self) -> str:
         return "the process ended" if self.zygote.alive else "the sandbox ended"
-
-    def output_tail(self, n: int = 2000) -> str:
-        try:
-            with open(self.log, "rb") as fh:
-                fh.seek(0, 2)
-                fh.seek(max(0, fh.tell() - n))
-                return fh.read().decode(errors="replace")
-        except OSError:
-            return ""
 
     def close(self) -> None:
         if self.closed:
