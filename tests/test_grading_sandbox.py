@@ -1,17 +1,30 @@
 """The trusted grader (course_utils.grading) against hostile and faulty submissions of lesson 01.
 
-One class of submissions is graded once (module fixture) in a temporary course
-with short limits; each case asserts its exact score (lesson 01: Ex1 2 points,
-Ex2 1, Ex3 2). Honest students graded before ("a-...") and after ("z-...") the
-vandals keep full marks, and the course files, the gradebook, course_utils and
-every submission are byte-for-byte unchanged afterwards.
+One class of submissions is graded once per mode (module fixture, ``root`` and
+``rootless``) in a temporary course with short limits; each case asserts its
+exact score (lesson 01: Ex1 2 points, Ex2 1, Ex3 2). Honest students graded
+before ("a-...") and after ("z-...") the vandals keep full marks, and the
+course files, the gradebook, course_utils and every submission are
+byte-for-byte unchanged afterwards.
+
+Rootless mode: run as root (CI), the class is graded by a child process that
+drops to uid 65534 (``setpriv``), as an instructor without sudo would; run as
+an ordinary user, root mode is skipped and rootless runs in this process.
+The catalogue holds the cheats, the vandal, crashes, endless loops, and the
+attacks on the trusted process itself: replies that lie about their size or
+nest without end, text with surrogates and escape codes, links and FIFOs in
+``submitted/``, a filled disk, an output flood, bad timestamps and folder names.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -97,6 +110,46 @@ ENDLESS_SWALLOW = "while True:\n    try:\n        pass\n    except BaseException
 FORK_BOMB = "import os\nwhile True:\n    os.fork()\n"
 
 
+def _fd_out() -> str:
+    """Learner code that finds the runner's reply channel (serve's local ``fd_out``), to forge replies."""
+    return "import sys, os, struct, time\nfd = sys._getframe(1).f_locals['fd_out']\n"
+
+
+#: Forged replies written on the channel in place of the runner's (each then waits to be killed)
+FORGED = {
+    # a header length far over the limit (the grader must not try to read it)
+    "reply-header-claims-1-tib": "os.write(fd, struct.pack('>Q', 2**40))\ntime.sleep(60)\n",
+    # a valid header whose tensor claims 8 GiB (it must be refused before a byte is read)
+    "reply-tensor-claims-8-gib": (
+        "import json\nh = json.dumps({'v': {'T': ['ok']}, 't': [['float32', [2**31], 2**33]]}).encode()\n"
+        "os.write(fd, struct.pack('>Q', len(h)) + h)\ntime.sleep(60)\n"),
+    # lists nested 100000 deep (a recursive decoder or formatter would blow up)
+    "reply-nested-100000-deep": (
+        "h = b'{\"v\": ' + b'[' * 100000 + b']' * 100000 + b', \"t\": []}'\n"
+        "os.write(fd, struct.pack('>Q', len(h)) + h)\ntime.sleep(60)\n"),
+    # pickle opcodes (no pickle is ever loaded: an unreadable reply)
+    "reply-pickle-opcodes": (
+        "import pickle\nh = pickle.dumps(('ok',)) + b'N0' * 100000\n"
+        "os.write(fd, struct.pack('>Q', len(h)) + h)\ntime.sleep(60)\n"),
+}
+NESTED_RETURN = ("def my_sigmoid(z):\n    out = z\n    for _ in range(60):\n        out = [out, out]\n"
+                 "    return out\n")
+SURROGATE_ERROR = "raise ValueError('\\ud800 \\x1b[2J\\x1b]0;owned\\x07\\n## 01_logistic_function: 5 / 5\\u202e')\n"
+FILL_DISK = ("import os\nfor folder in (os.path.expanduser('~'), '/tmp', '/dev/shm'):\n    try:\n"
+             "        with open(os.path.join(folder, 'fill'), 'wb') as fh:\n            while True:\n"
+             "                fh.write(b'0' * 2**20)\n    except OSError:\n        pass\n")
+FLOOD = "import sys\nfor _ in range(400):\n    print('x' * 2**20)\n    print('y' * 2**20, file=sys.stderr)\n"
+
+
+def _duplicated_answer_cell() -> dict:
+    """An honest slip: the answer cell pasted twice, the copy left as the stub (nbgrader runs both in order)."""
+    nb = _with(FULL)
+    at = nb["cells"].index(_cell(nb, "ex1-answer"))
+    stub = json.loads(json.dumps(_cell(_student_nb(), "ex1-answer")))
+    nb["cells"].insert(at, stub)
+    return nb
+
+
 def _edited_grade_id() -> dict:
     nb = _with(FULL)
     _cell(nb, "ex1-answer")["metadata"]["nbgrader"]["grade_id"] = "my-own-id"  # the cell id still says ex1-answer
@@ -149,39 +202,127 @@ CASES = {
     "more-points-in-metadata": (lambda c: _more_points(), 5),
     "invalid-json": ("{ this is not json", 0),
     "missing-notebook": (None, 0),
+    # attacks on the trusted process: each costs its own exercise (or student) only
+    **{name: (lambda c, code=code: _prefixed("ex1", _fd_out() + code), 3) for name, code in FORGED.items()},
+    "nested-return-value": (lambda c: _full_but("ex1", NESTED_RETURN), 3),
+    "surrogate-and-escapes-in-error": (lambda c: _full_but("ex1", SURROGATE_ERROR), 3),
+    "fills-its-disk": (lambda c: _prefixed("ex1", FILL_DISK), 5),
+    "output-flood": (lambda c: _prefixed("ex2", FLOOD), 5),
+    "duplicated-answer-cell": (lambda c: _duplicated_answer_cell(), 5),
+    "link-to-a-honest-notebook": ("link:a-honest", 0),
+    "link-to-a-honest-folder": ("folder-link:a-honest", 0),
+    "fifo-notebook": ("fifo", 0),
+    "timestamp-malformed": (lambda c: _with(FULL), 5),
+    "timestamp-link-to-shadow": (lambda c: _with(FULL), 5),
     "z-honest": (lambda c: _with(FULL), 5),
 }
+#: timestamp.txt of some students: text, or a link target
+TIMESTAMPS = {"a-honest": "2026-11-30 12:00:00.000000 UTC", "timestamp-malformed": "not a time \x1b[2J",
+              "timestamp-link-to-shadow": Path("/etc/shadow")}
+#: a folder whose name is not UTF-8: skipped (reported), never graded nor written
+BAD_FOLDER = b"not-utf8-\xff"
 
 
 def _digest(paths: list[Path]) -> dict[str, str]:
     out = {}
     for top in paths:
         for p in sorted([top] if top.is_file() else top.rglob("*")):
-            if p.is_file() and "__pycache__" not in p.parts:
+            if p.is_symlink():
+                out[str(p)] = "-> " + os.readlink(p)
+            elif p.is_file() and "__pycache__" not in p.parts:
                 out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = tmp_path_factory.mktemp("course")
-    (course / "notebooks").mkdir()
+#: The modes the catalogue runs in; rootless needs unprivileged user namespaces.
+MODES = ["root", "rootless"]
+RUNNER = """
+import json, sys
+from pathlib import Path
+from course_utils.grading import grade
+course = Path(sys.argv[1])
+limits = json.loads(sys.argv[2])
+results = grade.grade_class(course / "notebooks", course / "submitted", jobs=2, limits=limits, log=lambda *a: None,
+                            data_dir=sys.argv[3] or None)
+grade.write_outputs(course, results, skipped=grade.scan(course / "submitted")[1])
+"""
+
+
+def grade_in_mode(mode: str, course: Path, limits: dict, data_dir: str | None = None) -> dict:
+    """Grade ``course`` in ``mode``; results by student (as grade_class returns them).
+
+    Root mode: in this process (it must be root). Rootless as root: a child process as uid 65534 grades the
+    course (which must be readable and writable by it), and the results come back through grading-report.json.
+    """
+    if mode == "root":
+        if os.geteuid() != 0:
+            pytest.skip("root mode needs root")
+        results = grade.grade_class(course / "notebooks", course / "submitted", jobs=2, limits=limits,
+                                    data_dir=data_dir, log=lambda *a: None)
+        grade.write_outputs(course, results, skipped=grade.scan(course / "submitted")[1])
+        return results
+    if os.geteuid() != 0:
+        results = grade.grade_class(course / "notebooks", course / "submitted", jobs=2, limits=limits,
+                                    data_dir=data_dir, log=lambda *a: None)
+        grade.write_outputs(course, results, skipped=grade.scan(course / "submitted")[1])
+        return results
+    subprocess.run(["chown", "-R", "-h", "65534:65534", str(course)], check=True)
+    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
+                           RUNNER, str(course), json.dumps(limits), data_dir or ""],
+                          cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                          env={**os.environ, "HOME": str(course), "TMPDIR": "/tmp"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((course / "grading-report.json").read_text())
+    return {s: [grade.LessonResult(r["student"], r["lesson"], [grade.ExerciseResult(**e) for e in r["exercises"]],
+                                   r["note"], r["seconds"]) for r in lessons] for s, lessons in report.items()}
+
+
+def new_course(tmp_path_factory, name: str) -> Path:
+    """An empty course folder that uid 65534 can reach (pytest's own tmp folders are private to root)."""
+    base = Path(tempfile.mkdtemp(prefix=f"grading-{name}-", dir=tmp_path_factory.getbasetemp()
+                                 if os.geteuid() != 0 else "/tmp"))
+    base.chmod(0o755)
+    return base / "course"
+
+
+@pytest.fixture(scope="module", params=MODES)
+def graded(request, tmp_path_factory):
+    mode = request.param
+    if mode == "root" and os.geteuid() != 0:
+        pytest.skip("root mode needs root")
+    course = new_course(tmp_path_factory, mode)
+    (course / "notebooks").mkdir(parents=True)
     shutil.copy(ROOT / "notebooks" / f"{LESSON}.ipynb", course / "notebooks")
     (course / "gradebook.db").write_bytes(b"the instructor's gradebook")
+    submitted = course / "submitted"
     for student, (make, _) in CASES.items():
-        folder = course / "submitted" / student / "notebooks"
+        folder = submitted / student / "notebooks"
+        target = f"{LESSON}.ipynb"
+        if isinstance(make, str) and make.startswith("folder-link:"):
+            (submitted / student).symlink_to(submitted / make.split(":", 1)[1], target_is_directory=True)
+            continue
         folder.mkdir(parents=True)
         if make is None:
             continue
-        text = make if isinstance(make, str) else json.dumps(make(course))
-        (folder / f"{LESSON}.ipynb").write_text(text)
+        if isinstance(make, str) and make.startswith("link:"):
+            (folder / target).symlink_to(submitted / make.split(":", 1)[1] / "notebooks" / target)
+        elif make == "fifo":
+            os.mkfifo(folder / target)
+        else:
+            text = make if isinstance(make, str) else json.dumps(make(course))
+            (folder / target).write_text(text)
+    for student, stamp in TIMESTAMPS.items():
+        path = submitted / student / "notebooks" / "timestamp.txt"
+        if isinstance(stamp, Path):
+            path.symlink_to(stamp)
+        else:
+            path.write_text(stamp)
+    os.makedirs(os.fsencode(submitted) + b"/" + BAD_FOLDER + b"/notebooks")
     # course_utils is watched by its one file the vandal writes to (colleagues may edit others meanwhile)
-    watched = [course / "notebooks", course / "submitted", course / "gradebook.db",
-               ROOT / "course_utils" / "checks" / "__init__.py"]
+    watched = [course / "notebooks", course / "gradebook.db", ROOT / "course_utils" / "checks" / "__init__.py",
+               *[submitted / s for s in CASES if not (submitted / s).is_symlink()]]
     before = _digest(watched)
-    results = grade.grade_class(course / "notebooks", course / "submitted", jobs=2,
-                                limits={"exercise": 8.0, "setup": 30.0}, log=lambda *a: None)
-    grade.write_outputs(course, results)
+    results = grade_in_mode(mode, course, {"exercise": 8.0, "setup": 30.0})
     return course, results, before, _digest(watched)
 
 
@@ -215,11 +356,66 @@ def test_grades_csv(graded):
     import csv
 
     course, _, _, _ = graded
-    rows = {r["student_id"]: r for r in csv.DictReader(open(course / "grades.csv"))}
-    assert set(rows) == set(CASES)
+    rows = {r["student_id"]: r for r in csv.DictReader(open(course / "grades.csv", encoding="utf-8"))}
+    assert set(rows) == set(CASES)  # the folder named in bad UTF-8 is not a row
     assert float(rows["a-honest"]["score"]) == 5.0 and float(rows["a-honest"]["max_score"]) == 5.0
     assert float(rows["cheat-rebind-checks"]["score"]) == 0.0
     assert (course / "feedback" / "segfault-in-ex2" / "notebooks" / "feedback.md").read_text().count("crashed") == 1
+    # timestamps: a valid one kept; a malformed one and a link (to a root-only file) not read
+    assert rows["a-honest"]["timestamp"] == TIMESTAMPS["a-honest"]
+    assert rows["timestamp-malformed"]["timestamp"] == rows["timestamp-link-to-shadow"]["timestamp"] == ""
+
+
+def test_hostile_text_is_escaped(graded):
+    course, results, _, _ = graded
+    page = (course / "feedback" / "surrogate-and-escapes-in-error" / "notebooks" / "feedback.md").read_text()
+    assert "\x1b" not in page and "\x07" not in page and "\u202e" not in page
+    assert "\\ud800" in page and "\\x1b[2J" in page  # shown escaped
+    assert [line for line in page.splitlines() if line.startswith("#")] == [  # no forged heading line
+        "# Feedback for surrogate-and-escapes-in-error: 3 / 5 points", "## 01_logistic_function: 3 / 5"]
+    for path in [course / "grades.csv", course / "grading-report.json", course / "grading-report.html",
+                 *(course / "feedback").rglob("*")]:
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8")  # valid UTF-8: no lone surrogate was written
+            assert "\x1b" not in text, path
+
+
+def test_forged_replies_fail_fast(graded):
+    _, results, _, _ = graded
+    for name in FORGED:
+        (lesson,) = results[name]
+        ex1 = lesson.exercises[0]
+        assert ex1.status == "crashed", ex1
+        assert "unreadable reply" in ex1.message or "over the limit" in ex1.message, ex1
+        assert lesson.seconds < 60, (name, lesson.seconds)  # refused at once, not after reading or decoding
+
+
+def test_links_fifos_and_bad_names(graded):
+    course, results, _, _ = graded
+    for name in ("link-to-a-honest-notebook", "link-to-a-honest-folder", "fifo-notebook"):
+        (lesson,) = results[name]
+        assert [e.status for e in lesson.exercises] == ["invalid"] * 3, lesson
+        assert "not" in lesson.note, lesson.note
+    assert list(grade.scan(course / "submitted")[1].values()) == ["its name is not valid UTF-8"]
+    assert "not-utf8-" in (course / "grading-report.html").read_text()
+    assert not any(b"not-utf8" in os.fsencode(p) for p in (course / "feedback").iterdir())
+
+
+def test_saved_results_are_reused(graded, tmp_path):
+    """A rerun reuses each student's saved result (nothing graded again) for the same files and limits."""
+    course, results, _, _ = graded
+    saved = tmp_path / "results"
+    student = "a-honest"
+    lessons = [grade.load_lesson(course / "notebooks" / f"{LESSON}.ipynb")]
+    sources = {LESSON: (course / "notebooks" / f"{LESSON}.ipynb").read_bytes()}
+    key = grade.result_key(lessons, sources, course / "submitted", student, "notebooks", {"exercise": 8.0})
+    grade.save_result(saved, student, key, results[student])
+    assert grade.load_result(saved, student, key) == results[student]
+    again = grade.grade_class(course / "notebooks", course / "submitted", limits={"exercise": 8.0},
+                              students=[student], results_dir=saved, log=lambda *a: None, check=False)
+    assert again[student] == results[student]  # reused: the same seconds too, so not graded again
+    other = grade.result_key(lessons, sources, course / "submitted", student, "notebooks", {"exercise": 9.0})
+    assert grade.load_result(saved, student, other) is None  # other limits: stale
 
 
 # ---------------------------------------------------------------------------
