@@ -148,6 +148,13 @@ def decision_boundary(model):
 
 # Round 3 (issue 23): copies where the task asks for the same tensors; a boundary searched, not computed.
 ROUND3 = [
+    # the caller's inputs changed in place (the grader compares them after every call)
+    ("ex3", "bias-flipped-in-place", """
+def decision_boundary(model):
+    with torch.no_grad():
+        model.linear.bias.neg_()
+        return (model.linear.bias / model.linear.weight).item()
+""", r"changed its input `model` in place \(its linear\.bias changed\)"),
     ("ex2", "cloned-tensors", """
 def map_state_dict(state):
     return {"linear.weight": state["0.weight"].clone(), "linear.bias": state["0.bias"].clone()}

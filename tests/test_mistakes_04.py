@@ -245,6 +245,26 @@ def bce_gradients(X, y, weight, bias):
     return gw.to(weight.dtype), gb.reshape(1).to(bias.dtype)
 """
 ROUND3 = [
+    # the caller's inputs changed in place (the grader compares them after every call)
+    ("ex1", "X-overwritten-in-place", """
+def bce_gradients(X, y, weight, bias):
+    error = torch.sigmoid(X @ weight.T + bias) - y
+    X.mul_(error)
+    return X.mean(dim=0, keepdim=True), error.mean(dim=0)
+""", r"changed its input `X` in place"),
+    ("ex1", "y-reused-for-the-error", """
+def bce_gradients(X, y, weight, bias):
+    y.sub_(torch.sigmoid(X @ weight.T + bias)).neg_()
+    return (y * X).mean(dim=0, keepdim=True), y.mean(dim=0)
+""", r"changed its input `y` in place"),
+    ("ex3", "model-weights-rescaled", """
+def predict_point(model, point):
+    with torch.no_grad():
+        model.linear.weight.mul_(1.5)
+    X_new = torch.tensor([point], dtype=torch.float32)
+    p = model.predict_proba(X_new).item()
+    return p, int(p >= 0.5)
+""", r"changed its input `model` in place"),
     ("ex1", "finite-differences-by-hand", _FINITE_DIFFERENCES, r"uses log.*finite differences.*section 3"),
     ("ex1", "finite-differences-with-a-torch-loss", """
 import torch.nn.functional as F

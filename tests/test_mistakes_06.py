@@ -120,6 +120,31 @@ RIGHT_ALTERNATIVES = [
 
 # Round 3 (issue 23): scikit-learn's scorers and course_utils.metrics through aliases; Standardizer.
 ROUND3 = [
+    # the caller's inputs changed in place (the grader compares them after every call)
+    ("ex1", "predictions-rewritten", """
+def precision_recall(y_true, y_pred):
+    y_pred.mul_(2)
+    tp = ((y_true == 1) & (y_pred == 2)).sum().item()
+    fp = ((y_true == 0) & (y_pred == 2)).sum().item()
+    fn = ((y_true == 1) & (y_pred == 0)).sum().item()
+    return (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
+""", r"changed its input `y_pred` in place"),
+    ("ex3", "probabilities-clamped-in-place", """
+def choose_threshold(y_true, p, cost_fn, cost_fp):
+    y, q = y_true.reshape(-1), p.reshape(-1)
+    q.clamp_(0.0, 1.0)
+    best, best_cost = None, None
+    for t in THRESHOLDS:
+        pred = q >= t
+        cost = (cost_fn * ((y == 1) & ~pred).sum().item() + cost_fp * ((y == 0) & pred).sum().item()) / len(y)
+        if best_cost is None or cost < best_cost:
+            best, best_cost = t.item(), cost
+    q.mul_(0.5)
+    return best
+
+
+best_threshold = choose_threshold(y_val, p_val, 10, 1)
+""", r"changed its input `p` in place"),
     ("ex1", "sklearn-scorers", """
 from sklearn.metrics import precision_score, recall_score
 

@@ -207,6 +207,12 @@ def my_accuracy(logits, labels):
 
 # Round 3 (issue 23): ready-made log-sum-exp through other names.
 ROUND3 = [
+    # the caller's inputs changed in place (the grader compares them after every call)
+    ("ex2", "logits-shifted-in-place", """
+def my_accuracy(logits, labels):
+    logits.sub_(logits.max(dim=1, keepdim=True).values)
+    return (logits.argmax(dim=1) == labels).float().mean().item()
+""", r"changed its input `logits` in place"),
     ("ex1", "special-logsumexp", """
 def my_log_softmax(logits):
     return logits - torch.special.logsumexp(logits, dim=1, keepdim=True)

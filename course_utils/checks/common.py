@@ -318,3 +318,74 @@ def _accuracy_of(model: nn.Module, X: torch.Tensor, y: torch.Tensor, name: str, 
                                 f"it should give one logit per row, ({X.shape[0]}, 1).")
         return accuracy((logits.reshape(-1) >= 0).long(), y)
     return accuracy(logits.argmax(dim=1), y)
+
+
+# --------------------------------------------------------------------------
+# The caller's inputs stay as they were. The grader compares every input after each call with the reference's
+# (a tensor written in place, a model's parameters changed, a list edited), so every visible check does too.
+# --------------------------------------------------------------------------
+
+
+def _snapshot(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return ("tensor", tuple(value.shape), value.dtype, value.detach().clone())
+    if isinstance(value, nn.Module):
+        return ("module", {k: v.detach().clone() for k, v in value.state_dict().items()})
+    if isinstance(value, (list, dict)):
+        import copy
+
+        try:
+            return ("data", copy.deepcopy(value))
+        except Exception:  # noqa: BLE001 - not comparable: not checked
+            return None
+    return None
+
+
+def _changed(value: Any, before: Any) -> str:
+    """How ``value`` differs from its snapshot ``before`` ("" when it does not)."""
+    if before is None:
+        return ""
+    kind = before[0]
+    if kind == "tensor":
+        _, shape, dtype, data = before
+        if tuple(value.shape) != shape or value.dtype != dtype:
+            return f"its shape or dtype changed (now {tuple(value.shape)}, {value.dtype})"
+        same = torch.equal(value.detach(), data) or bool(torch.isnan(data).any()) and torch.allclose(
+            value.detach(), data, equal_nan=True, rtol=0, atol=0)
+        return "" if same else "its values changed"
+    if kind == "module":
+        now = value.state_dict()
+        if list(now) != list(before[1]):
+            return "its parameters were replaced"
+        for key, old in before[1].items():
+            if now[key].shape != old.shape or not torch.equal(now[key].detach(), old):
+                return f"its {key} changed"
+        return ""
+    return "" if value == before[1] else "its contents changed"
+
+
+def _param_names(fn: Callable[..., Any], n: int) -> list[str]:
+    import inspect
+
+    try:
+        names = [p.name for p in inspect.signature(fn).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(n)]
+
+
+def _keeping_inputs(fn: Callable[..., Any], call: str, args: Sequence[Any], run: Callable[..., Any]) -> Any:
+    """``run(*args)`` (a call of the learner's ``fn``), then fail if it changed any of ``args`` in place."""
+    __tracebackhide__ = True
+    before = [_snapshot(a) for a in args]
+    out = run(*args)
+    for name, value, snap in zip(_param_names(fn, len(args)), args, before, strict=True):
+        how = _changed(value, snap)
+        if how:
+            raise ExerciseError(
+                f"{call} changed its input `{name}` in place ({how}). The caller's data are theirs: the lesson "
+                "and the grader use them again after your function returns. Compute new tensors from the inputs "
+                "instead of writing into them (no `-=` / `*=` on an input, no methods ending in `_` such as "
+                "`.sub_()` or `.clamp_()`, no change to a model's parameters).")
+    return out

@@ -15,6 +15,7 @@ from torch import nn
 from course_utils.checks.common import (
     ExerciseError,
     _call,
+    _keeping_inputs,
     _fmt,
     _generator,
     _passed,
@@ -239,7 +240,8 @@ def _check_boundary(decision_boundary: Callable[[nn.Module], float], w: float, b
         model.linear.weight.fill_(w)
         model.linear.bias.fill_(b)
     call = f"decision_boundary(model with w = {w}, b = {b})"
-    out = _call(decision_boundary, "decision_boundary", call, model)
+    out = _keeping_inputs(decision_boundary, call, (model,),
+                          lambda *a: _call(decision_boundary, "decision_boundary", call, *a))
     if isinstance(out, torch.Tensor):
         raise ExerciseError(
             f"{call} returned a tensor of shape {tuple(out.shape)}; the task asks for a Python float. "

@@ -41,6 +41,7 @@ from course_utils.checks.common import (
     _BROADCAST,
     ExerciseError,
     _call,
+    _keeping_inputs,
     _fmt,
     _generator,
     _passed,
@@ -193,7 +194,8 @@ def _check_gradients(bce_gradients: Callable, X: torch.Tensor, y: torch.Tensor, 
                      bias: torch.Tensor, label: str) -> None:
     __tracebackhide__ = True
     call = f"bce_gradients(X, y, weight, bias) {label}"
-    out = _call_without_autograd(bce_gradients, call, X.clone(), y.clone(), weight.clone(), bias.clone())
+    out = _keeping_inputs(bce_gradients, call, (X.clone(), y.clone(), weight.clone(), bias.clone()),
+                          lambda *a: _call_without_autograd(bce_gradients, call, *a))
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         got = "None (did you forget `return`?)" if out is None else type(out).__name__
         raise ExerciseError(f"{call} should return two tensors, (grad_weight, grad_bias); got {got}.")
@@ -540,7 +542,8 @@ def _check_point(predict_point: Callable, w: Sequence[float], b: float, point: S
         model.linear.weight.copy_(torch.tensor([list(w)]))
         model.linear.bias.fill_(b)
     call = f"predict_point(model, {tuple(point)}) with w = {list(w)}, b = {b}"
-    out = _call(predict_point, "predict_point", call, model, tuple(point))
+    out = _keeping_inputs(predict_point, call, (model, tuple(point)),
+                          lambda *a: _call(predict_point, "predict_point", call, *a))
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         got = "None (did you forget `return`?)" if out is None else repr(out)
         raise ExerciseError(f"{call} should return two numbers, (probability, predicted_class); got {got}.")

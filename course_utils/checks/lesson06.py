@@ -16,6 +16,7 @@ import torch
 from course_utils.checks.common import (
     ExerciseError,
     _call,
+    _keeping_inputs,
     _fmt,
     _generator,
     _passed,
@@ -132,7 +133,8 @@ def _reference_pr(y_true: torch.Tensor, y_pred: torch.Tensor) -> tuple[float, fl
 def _check_pr_case(precision_recall: Callable, y_true: torch.Tensor, y_pred: torch.Tensor, label: str) -> None:
     __tracebackhide__ = True
     call = f"precision_recall(y_true, y_pred) {label}"
-    out = _call06(precision_recall, "precision_recall", call, y_true.clone(), y_pred.clone())
+    out = _keeping_inputs(precision_recall, call, (y_true.clone(), y_pred.clone()),
+                          lambda *a: _call06(precision_recall, "precision_recall", call, *a))
     if isinstance(out, list) and len(out) == 2:
         raise ExerciseError(f"{call} returned a list; the task asks for a tuple: `return precision, recall`.")
     if not isinstance(out, tuple) or len(out) != 2:
@@ -292,7 +294,8 @@ def _check_threshold_case(choose_threshold: Callable, y: torch.Tensor, p: torch.
                           cost_fp: float, label: str) -> None:
     __tracebackhide__ = True
     call = f"choose_threshold(y_true, p, cost_fn={cost_fn:g}, cost_fp={cost_fp:g}) {label}"
-    out = _call06(choose_threshold, "choose_threshold", call, y.clone(), p.clone(), cost_fn, cost_fp)
+    out = _keeping_inputs(choose_threshold, call, (y.clone(), p.clone(), cost_fn, cost_fp),
+                          lambda *a: _call06(choose_threshold, "choose_threshold", call, *a))
     got = _require_python_float(out, f"The result of {call}")
     want = _reference_threshold(y, p, cost_fn, cost_fp)
     if math.isclose(got, want, abs_tol=1e-6):
@@ -387,7 +390,8 @@ def check_choose_threshold(choose_threshold: Callable, best_threshold: Any, y_va
     on_test = _reference_threshold(y_test, p_test, 10, 1)
     call = "choose_threshold(y_val, p_val, cost_fn=10, cost_fp=1)"
     yours = _require_python_float(
-        _call06(choose_threshold, "choose_threshold", call, y_val.clone(), p_val.clone(), 10, 1),
+        _keeping_inputs(choose_threshold, call, (y_val.clone(), p_val.clone(), 10, 1),
+                        lambda *a: _call06(choose_threshold, "choose_threshold", call, *a)),
         f"The result of {call}")
     if not math.isclose(yours, want, abs_tol=1e-6) and math.isclose(got, yours, abs_tol=1e-6):
         # the function passed the small rule cases but is wrong on the real columns: say why

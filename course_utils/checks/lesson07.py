@@ -21,6 +21,7 @@ from course_utils.checks.common import (
     ExerciseError,
     _accuracy_of,
     _call,
+    _keeping_inputs,
     _fmt,
     _generator,
     _passed,
@@ -204,7 +205,8 @@ def _check_accuracy_on(my_accuracy: Callable, logits: torch.Tensor, labels: torc
     __tracebackhide__ = True
     call = f"my_accuracy(logits, labels) {label}"
     try:
-        out = _call(my_accuracy, "my_accuracy", call, logits.clone(), labels.clone())
+        out = _keeping_inputs(my_accuracy, call, (logits.clone(), labels.clone()),
+                              lambda *a: _call(my_accuracy, "my_accuracy", call, *a))
     except ExerciseError as err:
         cause = err.__cause__
         if cause is None:
