@@ -3,7 +3,9 @@
 
     COURSE_DATA_DIR=/path/to/data .venv/bin/python scripts/bench_grading.py [--n 10] [--jobs 2]
 
-Runs as root (the sandbox needs it); everything happens in a temporary folder.
+As root it measures root mode (a uid per sandbox); as an ordinary user, rootless mode (a user namespace
+per sandbox), e.g. `setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp .venv/bin/python ...`.
+Everything happens in a temporary folder.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         course = Path(tmp)
         shutil.copytree(ROOT / "notebooks", course / "notebooks", ignore=shutil.ignore_patterns("*.pt"))
         for i in range(args.n):
@@ -51,7 +53,10 @@ def main() -> None:
     print("(each student's first lesson, 01, includes starting their sandbox: imports, MNIST read once)")
     print(f"reference solutions (once per batch): {t_ref:.1f} s")
     print(f"load average (1, 5, 15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{args.n} submissions, --jobs {args.jobs}, {os.cpu_count()} cores: {wall:.1f} s wall, "
+    from course_utils.grading.sandbox import rootless
+
+    print(f"{'rootless' if rootless() else 'root'} mode, "
+          f"{args.n} submissions, --jobs {args.jobs}, {os.cpu_count()} cores: {wall:.1f} s wall, "
           f"{wall / args.n:.1f} s per submission")
 
 
