@@ -101,7 +101,8 @@ def test_cpu_command_lines():
     pins = ["torch==2.14.1", "torchvision==0.29.1"]
     first, second = course.pip_install_commands("py", ".", "cpu", pins, course.CPU_INDEX)
     assert first == ["py", "-m", "pip", "install", "--disable-pip-version-check", "-q", "--upgrade",
-                     "--extra-index-url", "https://download.pytorch.org/whl/cpu", "torch==2.14.1", "torchvision==0.29.1"]
+                     "--extra-index-url", "https://download.pytorch.org/whl/cpu",
+                     "torch==2.14.1", "torchvision==0.29.1"]
     assert second == ["py", "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", "."]
 
 

@@ -35,14 +35,16 @@ def _quick_start_commands() -> list[str]:
     return [line.split("#")[0].strip() for block in blocks for line in block.splitlines() if line.strip()]
 
 
-def test_readme_quick_start_has_exactly_two_commands():
-    assert _quick_start_commands() == ["python3 course.py lab", "python3 course.py test"]
+def test_readme_quick_start_is_clone_then_two_commands():
+    commands = _quick_start_commands()
+    assert commands[0].startswith("git clone https://github.com/") and commands[1].startswith("cd ")
+    assert commands[2:] == ["python3 course.py lab", "python3 course.py test"]
 
 
 def test_ci_runs_the_readme_test_command_with_the_shared_data():
     ci = (REPO / ".ci" / "run").read_text()
     commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    assert commands[-1] == _quick_start_commands()[1]
+    assert commands[-1] == _quick_start_commands()[-1] == "python3 course.py test"
     assert "COURSE_DATA_DIR" in ci and "shared/data" in ci
 
 
