@@ -28,6 +28,7 @@ cannot be reached, one line says so and the default build is installed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import platform
 import re
@@ -209,11 +210,32 @@ def ensure_venv(extras: str, choice: str = "auto") -> None:
     stamp.write_text(digest)
 
 
+#: nbgrader's instructor extensions (formgrader, course and assignment lists, the toolbar), switched off in the
+#: learner's JupyterLab even when the same .venv also grades or tests (``course.py grade``/``test`` install nbgrader).
+INSTRUCTOR_SERVER_EXTENSIONS = tuple(f"nbgrader.server_extensions.{name}" for name in
+                                     ("formgrader", "validate_assignment", "assignment_list", "course_list"))
+INSTRUCTOR_LAB_EXTENSIONS = ("@jupyter/nbgrader",)
+
+
+def learner_jupyter_config(directory: Path) -> Path:
+    """Write a Jupyter config folder that switches the instructor extensions off; its path (for JUPYTER_CONFIG_PATH,
+    which outranks the environment's own ``etc/jupyter``)."""
+    (directory / "labconfig").mkdir(parents=True, exist_ok=True)
+    server = {"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_SERVER_EXTENSIONS}}}
+    page = {"disabledExtensions": {name: True for name in INSTRUCTOR_LAB_EXTENSIONS}}
+    (directory / "jupyter_server_config.json").write_text(json.dumps(server, indent=2) + "\n")
+    (directory / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=2) + "\n")
+    return directory
+
+
 def cmd_lab(args: list[str]) -> None:
     ensure_venv(ROLE_EXTRAS["lab"], TORCH)
     extra = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # e.g. in a container
+    config = learner_jupyter_config(VENV / "learner-jupyter-config")
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": os.pathsep.join(
+        p for p in (str(config), os.environ.get("JUPYTER_CONFIG_PATH", "")) if p)}
     run([BIN / "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", *extra,
-         str(Path("student") / "01_logistic_function.ipynb"), *args])
+         str(Path("student") / "01_logistic_function.ipynb"), *args], env=env)
 
 
 def cmd_test(args: list[str]) -> None:

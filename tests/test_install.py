@@ -6,8 +6,10 @@ is replaced by a recorder.
 
 from __future__ import annotations
 
-import importlib.util
 import http.server
+import importlib.util
+import json
+import os
 import pathlib
 import re
 import socket
@@ -270,3 +272,32 @@ def test_quick_start_states_sizes_and_the_forcing_switch():
     for case in ("without an NVIDIA GPU", "NVIDIA GPU"):
         assert case in section
     assert re.search(r"\d+(\.\d+)? ?GB", section) and re.search(r"\d+ ?MB", section)
+
+
+# --- a learner's JupyterLab shows no instructor extension, even in a .venv that also grades ---------------------
+
+def test_lab_switches_the_instructor_extensions_off(monkeypatch, tmp_path):
+    seen = {}
+    monkeypatch.setattr(course, "VENV", tmp_path)
+    monkeypatch.setattr(course, "ensure_venv", lambda extras, choice="auto": seen.setdefault("extras", extras))
+    monkeypatch.setattr(course, "run", lambda cmd, **kw: seen.update(cmd=cmd, env=kw["env"]))
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", "/elsewhere")
+    course.cmd_lab([])
+    assert seen["extras"] == ""
+    config = Path(seen["env"]["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0])
+    assert seen["env"]["JUPYTER_CONFIG_PATH"].split(os.pathsep)[1:] == ["/elsewhere"]
+    server = json.loads((config / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
+    page = json.loads((config / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    assert server and not any(server.values()) and page == {"@jupyter/nbgrader": True}
+
+
+def test_the_switched_off_extensions_are_all_of_nbgraders():
+    """What nbgrader enables in the environment's own config is what ``lab`` switches off."""
+    pytest.importorskip("nbgrader")
+    enabled = Path(sys.prefix, "etc", "jupyter", "jupyter_server_config.d", "nbgrader.json")
+    if not enabled.exists():
+        pytest.skip(f"nbgrader's server config is not in {enabled.parent}")
+    names = json.loads(enabled.read_text())["ServerApp"]["jpserver_extensions"]
+    assert set(names) <= set(course.INSTRUCTOR_SERVER_EXTENSIONS)
+    labext = Path(sys.prefix, "share", "jupyter", "labextensions", *course.INSTRUCTOR_LAB_EXTENSIONS[0].split("/"))
+    assert labext.is_dir()
