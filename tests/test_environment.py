@@ -77,3 +77,14 @@ def test_postbuild_makes_course_utils_importable_on_binder():
     assert post_build.startswith("#!/usr/bin/env bash") or post_build.startswith("#!/bin/bash")
     assert re.search(r"^set -e", post_build, re.M)
     assert re.search(r"pip install .*-e \.", post_build)
+
+
+def test_binder_gets_the_learners_runtime_only():
+    """Binder is for learners, like ``course.py lab``: no package of pyproject's extras (test, site, grade)."""
+    env, _ = _environment_deps()
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    tools = {re.match(r"[A-Za-z0-9_.-]+", spec).group(0).lower() for specs in extras.values() for spec in specs}
+    assert {"nbgrader", "pytest", "sphinx", "playwright"} <= tools
+    assert not tools & set(env), f"environment.yml holds instructor or test tools: {sorted(tools & set(env))}"
+    post_build = (REPO / "postBuild").read_text()
+    assert re.search(r"pip install .*--no-deps .*-e \.(\s|$)", post_build), "postBuild adds course_utils only"
