@@ -58,10 +58,15 @@ PYTEST_ARGS = [
 ]
 
 
+def call(cmd: list[str], **kwargs) -> int:
+    """Run ``cmd``, echoing it; its exit code."""
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], cwd=kwargs.pop("cwd", ROOT), **kwargs)
+
+
 def run(cmd: list[str], **kwargs) -> None:
     """Run ``cmd``, echoing it; stop with its exit code when it fails."""
-    print("+", " ".join(str(c) for c in cmd), flush=True)
-    code = subprocess.call([str(c) for c in cmd], cwd=kwargs.pop("cwd", ROOT), **kwargs)
+    code = call(cmd, **kwargs)
     if code != 0:
         sys.exit(code)
 
@@ -205,8 +210,12 @@ def ensure_venv(extras: str, choice: str = "auto") -> None:
     installed = installed_torch_version(PYTHON)
     if installed and installed.endswith("+cpu") and choice == "cuda":  # pip would keep it: 2.14.1+cpu is 2.14.1
         run([PYTHON, "-m", "pip", "uninstall", "-y", "-q", "torch", "torchvision"])
-    for command in pip_install_commands(PYTHON, spec, build, torch_pins(pyproject), index):
-        run(command)
+    *cpu_step, install = pip_install_commands(PYTHON, spec, build, torch_pins(pyproject), index)
+    for command in cpu_step:  # the CPU build is a saving, never a reason to fail (say, no wheel for this Python)
+        if call(command) != 0:
+            print(f"The CPU build of PyTorch could not be installed from {index}: installing the default build "
+                  "instead.", flush=True)
+    run(install)
     stamp.write_text(digest)
 
 

@@ -176,6 +176,7 @@ def recorded(monkeypatch, tmp_path):
     monkeypatch.setattr(course, "VENV", tmp_path)
     monkeypatch.setattr(course, "PYTHON", Path(sys.executable))
     monkeypatch.setattr(course, "run", lambda cmd, **kw: commands.append([str(c) for c in cmd]))
+    monkeypatch.setattr(course, "call", lambda cmd, **kw: commands.append([str(c) for c in cmd]) or 0)
     monkeypatch.setattr(course, "has_nvidia_gpu", lambda system=None: False)
     monkeypatch.setattr(course.platform, "system", lambda: "Linux")
     return commands
@@ -200,6 +201,16 @@ def test_install_falls_back_to_the_default_build(recorded, monkeypatch, capsys):
     assert recorded == [[sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e",
                          ".[grade]"]]
     assert "cannot be reached" in capsys.readouterr().out
+
+
+def test_a_failed_cpu_step_falls_back_to_the_default_build(recorded, local_index, monkeypatch, capsys):
+    """The index answers but pip cannot install from it (no wheel for this Python, a broken proxy): no failure."""
+    monkeypatch.setenv("COURSE_TORCH_CPU_INDEX", local_index)
+    monkeypatch.setattr(course, "call", lambda cmd, **kw: recorded.append([str(c) for c in cmd]) or 1)
+    course.ensure_venv("", "cpu")
+    assert "--extra-index-url" in recorded[-2] and recorded[-1][-2:] == ["-e", "."]
+    assert "could not be installed" in capsys.readouterr().out
+    assert (course.VENV / ".installed-base").exists()
 
 
 def test_forced_cuda_never_asks_the_cpu_index(recorded, monkeypatch, capsys):
