@@ -312,3 +312,34 @@ def test_the_switched_off_extensions_are_all_of_nbgraders():
     assert set(names) <= set(course.INSTRUCTOR_SERVER_EXTENSIONS)
     labext = Path(sys.prefix, "share", "jupyter", "labextensions", *course.INSTRUCTOR_LAB_EXTENSIONS[0].split("/"))
     assert labext.is_dir()
+
+
+def test_the_runtime_pulls_in_no_instructor_or_test_tool():
+    """The runtime's whole dependency tree, read from the installed packages' metadata (no network): a learner's
+    ``lab`` install holds none of the tools, not even through a dependency."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    def key(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    todo = [Requirement(spec) for spec in PYPROJECT["project"]["dependencies"]]
+    seen: set[str] = set()
+    while todo:
+        requirement = todo.pop()
+        if key(requirement.name) in seen:
+            continue
+        seen.add(key(requirement.name))
+        try:
+            requires = metadata.requires(requirement.name) or []
+        except metadata.PackageNotFoundError:
+            continue  # not for this platform
+        for spec in requires:
+            dependency = Requirement(spec)
+            if dependency.marker is None or dependency.marker.evaluate({"extra": ""}):
+                todo.append(dependency)
+            elif any(dependency.marker.evaluate({"extra": e}) for e in requirement.extras):
+                todo.append(dependency)
+    assert {"torch", "jupyterlab", "ipykernel"} <= seen
+    assert not seen & {key(n) for n in NOT_FOR_LEARNERS}, sorted(seen & {key(n) for n in NOT_FOR_LEARNERS})
