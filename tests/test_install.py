@@ -37,6 +37,13 @@ def _course():
 course = _course()
 
 
+@pytest.fixture(autouse=True)
+def _local_addresses_bypass_any_proxy(monkeypatch):
+    """The test servers are on 127.0.0.1: never route them through a proxy the machine may have configured."""
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+
+
 def _name(requirement: str) -> str:
     return re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower().replace("_", "-")
 
