@@ -137,3 +137,35 @@ def test_stratified_folds_keep_class_shares():
     assert sorted(np.concatenate([va for _, va in folds]).tolist()) == list(range(len(y_pool)))
     for _, va in folds:
         assert abs(y_pool[va].mean() - y_pool.mean()) <= 1 / len(va) + 1e-12
+
+
+@pytest.mark.parametrize(("degree", "lam"), [(3, 1e-4), (3, 1e-3), (5, 1e-3)])
+def test_cross_validated_log_loss_matches_sklearn_pipeline(degree, lam):
+    """Lesson 05's 5-fold CV log-loss (torch fits) equals scikit-learn's PolynomialFeatures + StandardScaler +
+    LogisticRegression(C = 1 / (n lambda)) pipeline on the same stratified folds."""
+    from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    from course_utils.features import fit_polynomial_logistic
+    from course_utils.synthetic import make_moons, train_val_test_split
+
+    X, y = make_moons(n_samples=300, noise=0.3, seed=2)
+    X_train, X_val, _, y_train, y_val, _ = train_val_test_split(X, y, val_fraction=0.3, test_fraction=0.3, seed=2)
+    X_pool, y_pool = torch.cat([X_train, X_val]), torch.cat([y_train, y_val])
+    y_np = y_pool.ravel().numpy()
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(X_pool.numpy(), y_np)
+    ours, theirs = [], []
+    for tr, va in folds:
+        tr_t, va_t = torch.as_tensor(tr), torch.as_tensor(va)
+        model, fmap = fit_polynomial_logistic(X_pool[tr_t], y_pool[tr_t], degree=degree, weight_decay=lam)
+        with torch.no_grad():
+            logits = model(fmap(X_pool[va_t])).double()
+        ours.append(nn.functional.binary_cross_entropy_with_logits(logits, y_pool[va_t].double()).item())
+        pipe = make_pipeline(PolynomialFeatures(degree, include_bias=False), StandardScaler(),
+                             SklearnLogisticRegression(C=1 / (len(tr) * lam), tol=1e-10, max_iter=100_000))
+        pipe.fit(X_pool[tr_t].double().numpy(), y_np[tr])
+        theirs.append(log_loss(y_np[va], pipe.predict_proba(X_pool[va_t].double().numpy())[:, 1]))
+    assert np.mean(ours) == pytest.approx(np.mean(theirs), rel=2e-3)
