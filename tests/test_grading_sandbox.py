@@ -150,6 +150,15 @@ def _duplicated_answer_cell() -> dict:
     return nb
 
 
+def _helper_in_its_own_cell() -> dict:
+    """Honest work nbgrader grades: the function written in a new cell above the answer cell, which uses it."""
+    nb = _with({**FULL, "ex1": "assert callable(my_sigmoid)  # written in the cell above\n"})
+    at = nb["cells"].index(_cell(nb, "ex1-answer"))
+    nb["cells"].insert(at, {"cell_type": "code", "id": "my-own-helper", "metadata": {}, "execution_count": None,
+                            "outputs": [], "source": FULL["ex1"]})
+    return nb
+
+
 def _edited_grade_id() -> dict:
     nb = _with(FULL)
     _cell(nb, "ex1-answer")["metadata"]["nbgrader"]["grade_id"] = "my-own-id"  # the cell id still says ex1-answer
@@ -209,6 +218,7 @@ CASES = {
     "fills-its-disk": (lambda c: _prefixed("ex1", FILL_DISK), 5),
     "output-flood": (lambda c: _prefixed("ex2", FLOOD), 5),
     "duplicated-answer-cell": (lambda c: _duplicated_answer_cell(), 5),
+    "helper-in-its-own-cell": (lambda c: _helper_in_its_own_cell(), 5),
     "link-to-a-honest-notebook": ("link:a-honest", 0),
     "link-to-a-honest-folder": ("folder-link:a-honest", 0),
     "fifo-notebook": ("fifo", 0),

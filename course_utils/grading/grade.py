@@ -122,6 +122,7 @@ class Lesson:
     prefix: str
     cells: list[tuple[str, str]]  # (grade_id or "", source) of every code cell, in order
     exercises: list[Exercise]
+    cell_ids: frozenset[str] = frozenset()  # every cell id of the source notebook
 
     @property
     def max_score(self) -> float:
@@ -163,7 +164,8 @@ def load_lesson(path: Path) -> Lesson:
         if meta.get("grade") and grade_id.endswith("-check"):
             name = grade_id[: -len("-check")]
             exercises.append(Exercise(name, float(meta["points"]), grade_id, f"{name}-answer", source))
-    return Lesson(path.stem, path.stem[:2], [(g, s) for g, s, _ in cells], exercises)
+    ids = frozenset(c["id"] for c in nb["cells"] if isinstance(c.get("id"), str))
+    return Lesson(path.stem, path.stem[:2], [(g, s) for g, s, _ in cells], exercises, ids)
 
 
 @dataclass
@@ -265,7 +267,9 @@ def parse_answers(data: bytes, lesson: Lesson) -> tuple[dict[str, str], str]:
     """The submitted answer cells by exercise name, and a note on what was wrong with the file.
 
     A cell is found by nbgrader ``grade_id``, else by cell ``id``. Where an answer cell was pasted twice,
-    the last one that is not the untouched stub counts (as when nbgrader runs every cell in order).
+    the last one that is not the untouched stub counts (as when nbgrader runs every cell in order). Code
+    cells the student added to the "Graded exercises" section (helpers) run with the answer cell before
+    them (or, above the first answer, with the next one), in their order.
     """
     try:
         nb = json.loads(data.decode("utf-8", errors="replace"))
@@ -275,24 +279,48 @@ def parse_answers(data: bytes, lesson: Lesson) -> tuple[dict[str, str], str]:
         return {}, f"notebook unreadable ({type(err).__name__}): not valid notebook JSON"
     by_grade_id: dict[str, list[str]] = {}
     by_cell_id: dict[str, list[str]] = {}
+    # code cells the student added to the graded section (helpers): run with the answer before them
+    # (or, before the first answer, with the next one), in order, as nbgrader would run them
+    helpers: dict[str, tuple[list[str], list[str]]] = {ex.name: ([], []) for ex in lesson.exercises}
+    answers = {ex.answer_id: ex.name for ex in lesson.exercises}
+    in_section, last, waiting = False, None, []
     for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict):
             continue
         source = cell.get("source", "")
         source = "".join(x for x in source if isinstance(x, str)) if isinstance(source, list) else str(source)
+        if cell.get("cell_type") == "markdown":
+            if source.lstrip().startswith("## Graded exercises"):
+                in_section = True
+            elif source.lstrip().startswith("## ") and in_section:
+                in_section = False
+            continue
+        if cell.get("cell_type") != "code":
+            continue
         meta = cell.get("metadata", {})
         grade_id = meta.get("nbgrader", {}).get("grade_id") if isinstance(meta, dict) and isinstance(
             meta.get("nbgrader"), dict) else None
+        cell_id = cell.get("id") if isinstance(cell.get("id"), str) else None
         if isinstance(grade_id, str):
             by_grade_id.setdefault(grade_id, []).append(source)
-        if isinstance(cell.get("id"), str):
-            by_cell_id.setdefault(cell["id"], []).append(source)
+        if cell_id is not None:
+            by_cell_id.setdefault(cell_id, []).append(source)
+        if not in_section:
+            continue
+        name = answers.get(grade_id) or answers.get(cell_id)
+        if name is not None:
+            last = name
+            helpers[name][0].extend(waiting)
+            waiting = []
+        elif not isinstance(grade_id, str) and cell_id not in lesson.cell_ids and source.strip():
+            (helpers[last][1] if last else waiting).append(source)
     found = {}
     for ex in lesson.exercises:
         sources = by_grade_id.get(ex.answer_id, by_cell_id.get(ex.answer_id))
         if sources:
             written = [src for src in sources if not _is_stub(src)]
-            found[ex.name] = (written or sources)[-1]
+            before, after = helpers[ex.name]
+            found[ex.name] = "\n\n".join([*before, (written or sources)[-1], *after])
     return found, ""
 
 
@@ -325,17 +353,32 @@ class StudentSandbox:
         self.slot, self.data_dir, self.lessons = slot, data_dir, lessons
         self.zygote: Zygote | None = None
 
+    def _start(self) -> None:
+        self.close()
+        for attempt in (1, 2):
+            try:
+                self.zygote = Zygote(self.slot, self.data_dir, lessons=self.lessons)
+                return
+            except SandboxError as err:
+                if attempt == 2:
+                    raise EnvironmentFailure(str(err)) from None
+
     def child(self):
-        if self.zygote is None or not self.zygote.alive:
-            self.close()
-            for attempt in (1, 2):
-                try:
-                    self.zygote = Zygote(self.slot, self.data_dir, lessons=self.lessons)
-                    break
-                except SandboxError as err:
-                    if attempt == 2:
-                        raise EnvironmentFailure(str(err)) from None
-        return self.zygote.child()
+        """A fresh process for a lesson; the sandbox is started again first if it died (or is dying)."""
+        for attempt in (1, 2):
+            if self.zygote is None or not self.zygote.alive:
+                self._start()
+            try:
+                return self.zygote.child()
+            except SandboxError:
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def alive(self) -> bool:
+        """True when the sandbox still answers (an exercise may have killed its first process)."""
+        return self.zygote is not None and self.zygote.ping()
 
     def close(self) -> None:
         if self.zygote is not None:
@@ -485,6 +528,10 @@ def _one_exercise(run: _Run, ex: Exercise, label: str, source: str, probes: list
                 message = f"an answer the grader cannot read ({type(err).__name__})"
             if message:
                 return "failed", f"the grader's own test: {message}"
+        sandbox = getattr(run, "sandbox", None)
+        if isinstance(sandbox, StudentSandbox) and not sandbox.alive():  # killed during this exercise
+            run.close()
+            return "crashed", "the sandbox was killed while this exercise ran (its process tree ended)"
         return "passed", ""
     except SandboxError as err:
         run.close()

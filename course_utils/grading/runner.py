@@ -163,6 +163,10 @@ def zygote() -> None:
             for fd in fds:
                 os.close(fd)
             ctrl.sendall(b"%d\n" % pid)
+        elif command[0] == b"ping":
+            for fd in fds:
+                os.close(fd)
+            ctrl.sendall(b"pong\n")
         elif command[0] == b"reap":
             for _ in range(100):  # every process of this sandbox but this one (and bwrap, pid 1, root)
                 try:

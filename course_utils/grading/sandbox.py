@@ -35,6 +35,7 @@ import os
 import select
 import shutil
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -157,9 +158,13 @@ def _uid_block() -> int:
     import fcntl
 
     folder = Path("/run/course-grading")
-    folder.mkdir(mode=0o700, exist_ok=True)
-    if folder.is_symlink() or folder.stat().st_uid != 0:
-        raise SandboxError("environment", f"{folder} must be a root-owned folder")
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.lstat()
+    except OSError as err:
+        raise SandboxError("environment", f"cannot create {folder} (the locks of the uid blocks): {err}") from None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+        raise SandboxError("environment", f"{folder} must be a folder owned by root and writable only by root")
     for block in range(1000):
         fd = os.open(folder / f"uids-{block}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
@@ -320,6 +325,14 @@ class Zygote:
         os.close(to_child)
         os.close(to_trusted)
         return Child(self, from_trusted, from_child, timeout)
+
+    def ping(self) -> bool:
+        """True when the zygote still answers (a lesson may have killed it: then the sandbox is ending)."""
+        try:
+            self.ctrl.sendall(b"ping")
+            return self._line(10.0) == b"pong"
+        except (SandboxError, OSError):
+            return False
 
     def reap(self) -> None:
         """Kill every process of the sandbox but the zygote; close the zygote if it does not answer."""
