@@ -276,9 +276,14 @@ def grade_in_mode(mode: str, course: Path, limits: dict, data_dir: str | None = 
                                     data_dir=data_dir, log=lambda *a: None)
         grade.write_outputs(course, results, skipped=grade.scan(course / "submitted")[1])
         return results
+    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = subprocess.run([*drop, sys.executable, "-c", "import course_utils.grading.runner, torch"], cwd="/",
+                           capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert probe.returncode == 0, (
+        f"uid 65534 cannot run {sys.executable} with {ROOT} (the rootless run needs the repository and its .venv "
+        f"readable by every user: chmod o+rx on them and their parent folders):\n{probe.stderr[-1500:]}")
     subprocess.run(["chown", "-R", "-h", "65534:65534", str(course)], check=True)
-    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
-                           RUNNER, str(course), json.dumps(limits), data_dir or ""],
+    done = subprocess.run([*drop, sys.executable, "-c", RUNNER, str(course), json.dumps(limits), data_dir or ""],
                           cwd=ROOT, capture_output=True, text=True, timeout=1800,
                           env={**os.environ, "HOME": str(course), "TMPDIR": "/tmp"})
     assert done.returncode == 0, done.stderr[-3000:]
