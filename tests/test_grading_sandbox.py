@@ -510,6 +510,9 @@ AUTOGRAD_AND_REBIND = (
 FAKE_PR_AND_PATCH = ("import course_utils.checks as _c\nfor _n in dir(_c):\n    if _n.startswith('check_'):\n"
                      "        setattr(_c, _n, lambda *a, **k: None)\n"
                      "def precision_recall(y_true, y_pred):\n    return 1.0, 1.0\n")
+TRAIN_ON_TEST = ("set_seed(0)\nmnist_model = SoftmaxRegression().to(device)\n"
+                 "X_all, y_all = torch.cat([X_train, X_val, X_test]), torch.cat([y_train, y_val, y_test])\n"
+                 "_ = train_softmax_regression(mnist_model, X_all, y_all, progress=False)\n")
 LEFTOVER = ("import os, time\nif os.fork() == 0:\n    time.sleep(3)\n    os.kill(-1, 9)  # would kill the next lesson\n"
             "    os._exit(0)\n")
 
@@ -534,9 +537,10 @@ def _lesson_cases() -> dict:
                     "07": _lesson_nb(s07, {"ex1": "import os\nos._exit(0)\n" + _answer(s07, "ex1")})},
                    {**FULL_POINTS, "02": 3, "03": 0, "04": 0, "07": 4}),
         # cheats that defeat the in-sandbox check cells earn nothing
+        # (07: trained on the test images too; their labels are not in the sandbox, only zeros)
         "cheats": ({**full, "01": _lesson_nb(s01, {"ex1": REBIND}), "04": _lesson_nb(s04, {"ex1": AUTOGRAD_AND_REBIND}),
-                    "06": _lesson_nb(s06, {"ex1": FAKE_PR_AND_PATCH})},
-                   {**FULL_POINTS, "01": 3, "04": 3, "06": 3}),
+                    "06": _lesson_nb(s06, {"ex1": FAKE_PR_AND_PATCH}), "07": _lesson_nb(s07, {"ex3": TRAIN_ON_TEST})},
+                   {**FULL_POINTS, "01": 3, "04": 3, "06": 3, "07": 3}),
         # the sandbox's own first process killed: a new sandbox for the rest of lesson 05 and after
         "os-exit-03-kill-sandbox-05": (
             {**full, "03": _lesson_nb(s03, {"ex1": "import os\nos._exit(0)\n" + _answer(s03, "ex1")}),

@@ -65,6 +65,9 @@ SETUP_LIMIT_S = 60.0
 EXERCISE_LIMIT_S = 30.0
 #: Exercises that legitimately need longer (lesson 07 Ex3 trains on MNIST).
 LONG_EXERCISES = {("07", "ex3"): 240.0}
+#: Exercises whose hidden tests run in the trusted process only (lesson 07 Ex3: the test labels are not
+#: in the sandbox; :func:`_judge_mnist` checks the model on them).
+TRUSTED_HIDDEN = {("07", "ex3")}
 #: The largest submitted notebook (bytes) and timestamp.txt read.
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 MAX_TIMESTAMP_BYTES = 200
@@ -514,7 +517,10 @@ def _one_exercise(run: _Run, ex: Exercise, label: str, source: str, probes: list
         reply = run.box.request(("exec", label, source), left())
         if reply[0] != "ok":
             return "failed", f"the answer cell raised {_failure(reply)}"
-        reply = run.box.request(("exec", ex.check_id, ex.check_source), left())
+        check = ex.check_source
+        if (run.lesson.prefix, ex.name) in TRUSTED_HIDDEN:  # the hidden tests need what the sandbox lacks
+            check = _strip(check, HIDDEN, keep_inside=False)
+        reply = run.box.request(("exec", ex.check_id, check), left())
         if reply[0] != "ok":
             return "failed", f"the tests of {ex.name} failed: {_failure(reply)}"
         for probe in probes:

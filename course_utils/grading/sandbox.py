@@ -95,15 +95,16 @@ def _system_binds() -> list[str]:
     return args
 
 
-def _bind(path: Path, made: set[str], writable: bool = False) -> list[str]:
-    """Mount ``path`` at the same place, creating its parents world-readable (bwrap's default is 0700)."""
+def _bind(path: Path, made: set[str], writable: bool = False, source: Path | None = None) -> list[str]:
+    """Mount ``path`` (or ``source`` there) at the same place, creating its parents world-readable (bwrap's
+    default is 0700)."""
     args: list[str] = []
     for parent in reversed(path.parents):
         if str(parent) != "/" and str(parent) not in made and not str(parent).startswith(("/usr", "/etc")):
             args += ["--perms", "0755", "--dir", str(parent)]
             made.add(str(parent))
     made.add(str(path))
-    return args + ["--bind" if writable else "--ro-bind", str(path), str(path)]
+    return args + ["--bind" if writable else "--ro-bind", str(source or path), str(path)]
 
 
 #: Sizes of the sandbox's writable folders (tmpfs, in memory): its home, /tmp and /dev/shm.
@@ -129,7 +130,7 @@ def command(uid: int | None, data_dir: str | None = None, entry: str = "serve") 
         args += _bind(prefix, made)
     args += _bind(package, made)
     if data_dir and Path(data_dir).is_dir():
-        args += _bind(Path(data_dir).resolve(), made)
+        args += _data_binds(Path(data_dir).resolve(), made)
     args += ["--perms", "0755", "--dir", "/home", "--perms", "1777", "--size", str(SCRATCH_BYTES), "--tmpfs", HOME]
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": HOME, "MPLBACKEND": "Agg",
            "MPLCONFIGDIR": HOME + "/.mpl", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -137,6 +138,7 @@ def command(uid: int | None, data_dir: str | None = None, entry: str = "serve") 
            "PYTHONPATH": str(package.parent), "TMPDIR": "/tmp"}
     if data_dir:
         env["COURSE_DATA_DIR"] = str(Path(data_dir).resolve())
+        env["GRADER_FAKE_LABELS"] = str(Path(data_dir).resolve() / "MNIST" / "raw" / MNIST_HIDDEN)
     for key in ("GRADER_AS_BYTES", "GRADER_NPROC", "GRADER_FSIZE_BYTES", "GRADER_CPU_S", "GRADER_LESSONS"):
         if key in os.environ:
             env[key] = os.environ[key]
@@ -148,6 +150,40 @@ def command(uid: int | None, data_dir: str | None = None, entry: str = "serve") 
              "import sys; sys.path.insert(0, %r); from course_utils.grading.runner import %s; %s()"
              % (str(package.parent), entry, entry)]
     return args
+
+
+#: The MNIST files a sandbox sees as they are; the test labels are replaced (:func:`_data_binds`).
+MNIST_SHOWN = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte")
+MNIST_HIDDEN = "t10k-labels-idx1-ubyte"
+_FAKE_LABELS: Path | None = None
+
+
+def fake_test_labels() -> Path:
+    """An idx file shaped like MNIST's 10,000 test labels, all 0 (world-readable; one per grading run)."""
+    global _FAKE_LABELS
+    if _FAKE_LABELS is None or not _FAKE_LABELS.exists():
+        fd, name = tempfile.mkstemp(prefix="grading-fake-test-labels-")
+        os.write(fd, struct.pack(">II", 2049, 10_000) + bytes(10_000))
+        os.close(fd)
+        os.chmod(name, 0o644)
+        _FAKE_LABELS = Path(name)
+    return _FAKE_LABELS
+
+
+def _data_binds(data_dir: Path, made: set[str]) -> list[str]:
+    """Only the data the lessons need: MNIST's images and training labels; the test labels are all 0 inside
+    (lesson 07's test-set check runs in the trusted process, on the real labels), so a submission cannot
+    train on them. Any other data folder is mounted whole."""
+    raw = data_dir / "MNIST" / "raw"
+    if not raw.is_dir():
+        return _bind(data_dir, made)
+    args: list[str] = []
+    for name in MNIST_SHOWN:
+        for candidate in (raw / name, raw / f"{name}.gz"):
+            if candidate.is_file():
+                args += _bind(candidate, made, source=candidate.resolve())
+                break
+    return args + _bind(raw / MNIST_HIDDEN, made, source=fake_test_labels())
 
 
 def _uid_block() -> int:
