@@ -29,6 +29,7 @@ import argparse
 import copy
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -45,6 +46,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 BINDER_RE = re.compile(r"https://mybinder\.org/v2/gh/(?P<repo>[^/\s]+/[^/\s]+)/(?P<ref>[^?\s]+)\?urlpath=")
 HIDDEN_TESTS_RE = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
                              re.MULTILINE | re.DOTALL)
+NBVAL_RE = re.compile(r"^#\s*NBVAL_[A-Z_]+")
 SOLUTION_MARK_RE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 #: The estimate: from the marker to the end of its paragraph (the site shows its first sentence).
 TIME_RE = re.compile(r"\*\*Estimated time:?\*\*:?[ \t]*(?P<time>.+?)(?:\n[ \t]*\n|\Z)", re.DOTALL)
@@ -159,6 +161,22 @@ def _solution_dropdown(cell: dict, cell_id: str) -> dict:
                     f"{body}\n{colons}\n", cell_id)
 
 
+def strip_test_markers(src: str) -> str:
+    """A code cell without its ``# NBVAL_...`` marker lines and the ``# Why: ...`` comment right after each one.
+
+    The notebooks keep them (strict nbval reads them); readers of the site never see test machinery.
+    """
+    kept, after_marker = [], False
+    for line in src.split("\n"):
+        stripped = line.strip()
+        if NBVAL_RE.match(stripped) or (after_marker and re.match(r"#\s*why\b", stripped, re.IGNORECASE)):
+            after_marker = True
+            continue
+        after_marker = False
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def _widget_outputs_to_notes(cell: dict) -> None:
     """Replace widget outputs (they need a kernel) by a note; an explorer cell without output gets the note too."""
     note = {"output_type": "display_data", "metadata": {}, "data": {"text/markdown": WIDGET_NOTE}}
@@ -195,6 +213,8 @@ def stage_lesson(path: Path, student_path: Path, repo: str, ref: str) -> dict:
             cell["source"] = src[:heading.end()] + buttons + src[heading.end():]
         if cell.get("cell_type") == "code":
             _widget_outputs_to_notes(cell)
+            if "NBVAL_" in _source(cell):
+                cell["source"] = strip_test_markers(_source(cell))
         if meta.get("solution"):
             grade_id = meta.get("grade_id")
             stub = stubs.get(grade_id)
@@ -250,6 +270,19 @@ def readme_descriptions(readme: str) -> dict[str, str]:
     return found
 
 
+def lesson_minutes(lesson: Lesson) -> int:
+    """The minutes of a lesson's estimate: the first number of "about 100 minutes (90 to 105)" (100)."""
+    found = re.search(r"\d+", lesson.time)
+    if not found:
+        raise SiteError(f"{lesson.stem}: its estimated time {lesson.time!r} has no number of minutes")
+    return int(found.group(0))
+
+
+def total_minutes(lessons: list[Lesson]) -> int:
+    """The sum of the lessons' estimated times (the home page states it; README.md must state the same)."""
+    return sum(lesson_minutes(lesson) for lesson in lessons)
+
+
 def home_page(readme: str, lessons: list[Lesson], repo: str, ref: str) -> str:
     """index.md: the README's introduction and sections, a card per lesson, and the site's table of contents."""
     intro, sections = readme_sections(readme)
@@ -257,7 +290,7 @@ def home_page(readme: str, lessons: list[Lesson], repo: str, ref: str) -> str:
     if missing:
         raise SiteError(f"README.md has no section(s) {missing}: the home page copies them; "
                         f"rename them in site/build.py (HOME_SECTIONS) if they moved")
-    minutes = sum(int(m.group(0)) for lesson in lessons if (m := re.match(r"\d+", lesson.time)))
+    minutes = total_minutes(lessons)
     described = readme_descriptions(readme)
     cards = []
     for lesson in lessons:
@@ -283,17 +316,33 @@ def home_page(readme: str, lessons: list[Lesson], repo: str, ref: str) -> str:
     return "\n".join(parts)
 
 
-def mathjax_static() -> Path:
-    """MathJax 2 as shipped by the ``jupyter-server-mathjax`` package (so math renders offline)."""
-    spec = importlib.util.find_spec("jupyter_server_mathjax")
-    if spec is None or not spec.submodule_search_locations:
-        raise SiteError("the site needs MathJax from the package jupyter-server-mathjax (math must render offline): "
-                        "install the test tools with `python3 course.py test` (or "
-                        "`.venv/bin/python -m pip install jupyter-server-mathjax`)")
-    static = Path(list(spec.submodule_search_locations)[0]) / "static"
-    if not (static / "MathJax.js").exists():
-        raise SiteError(f"{static} has no MathJax.js: reinstall jupyter-server-mathjax")
-    return static
+def node_modules() -> Path:
+    """site/node_modules (MathJax 3, axe-core; site/package.json pins them), installed with ``npm ci`` when missing.
+
+    ``COURSE_SITE_NODE_MODULES`` points somewhere else (tests/test_site.py builds a clean copy with the checkout's).
+    """
+    env = os.environ.get("COURSE_SITE_NODE_MODULES")
+    folder = Path(env) if env else SITE_DIR / "node_modules"
+    if not (folder / "mathjax" / "es5" / "tex-chtml.js").exists() and not env:
+        npm = shutil.which("npm")
+        if npm is None:
+            raise SiteError("the site serves MathJax 3 from npm's package 'mathjax' (math must render offline): "
+                            "install Node.js and npm (apt-get install -y npm), then run `npm ci --prefix site`")
+        print("site: installing MathJax 3 and axe-core into site/node_modules (npm ci, once)", file=sys.stderr)
+        if subprocess.call([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(SITE_DIR)]) != 0:
+            raise SiteError("`npm ci --prefix site` failed (it needs the npm registry): its messages are above")
+    if not (folder / "mathjax" / "es5" / "tex-chtml.js").exists():
+        raise SiteError(f"{folder} has no mathjax/es5/tex-chtml.js: run `npm ci --prefix site`")
+    return folder
+
+
+def copy_mathjax(dest: Path) -> None:
+    """MathJax 3 (CommonHTML output, its woff2 fonts, the TeX extensions it autoloads) into ``dest``."""
+    es5 = node_modules() / "mathjax" / "es5"
+    dest.mkdir(parents=True)
+    shutil.copy2(es5 / "tex-chtml.js", dest / "tex-chtml.js")
+    shutil.copytree(es5 / "input" / "tex" / "extensions", dest / "input" / "tex" / "extensions")
+    shutil.copytree(es5 / "output" / "chtml" / "fonts" / "woff-v2", dest / "output" / "chtml" / "fonts" / "woff-v2")
 
 
 def stage(stage_dir: Path, root: Path = ROOT) -> list[Lesson]:
@@ -311,8 +360,7 @@ def stage(stage_dir: Path, root: Path = ROOT) -> list[Lesson]:
             shutil.copytree(src, stage_dir / sub)
         elif src.exists():
             shutil.copy2(src, stage_dir / sub)
-    shutil.copytree(mathjax_static(), stage_dir / "_static" / "mathjax",
-                    ignore=shutil.ignore_patterns("*.eot", "*.otf", "*.svg"))
+    copy_mathjax(stage_dir / "_static" / "mathjax")
     shutil.copytree(root / "assets", stage_dir / "assets")
     for folder in ("notebooks", "student"):
         (stage_dir / "downloads" / folder).mkdir(parents=True)

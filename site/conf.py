@@ -12,11 +12,13 @@ _site = json.loads((Path(__file__).parent / "site.json").read_text())
 project = "Logistic Regression with PyTorch"
 author = "The course authors"
 copyright = "the course authors (MIT license)"
-extensions = ["myst_nb", "sphinx_design"]
+extensions = ["myst_nb", "sphinx_design", "sphinx_copybutton"]
 exclude_patterns = ["_build", "downloads/**", "**.ipynb_checkpoints", ".doctrees"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 html_css_files = ["course.css"]
+html_js_files = ["course.js"]
+html_favicon = "_static/favicon.svg"
 
 # Notebooks: show the committed (nbval-checked) outputs; never run them.
 nb_execution_mode = "off"
@@ -26,19 +28,15 @@ myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "html_image"]
 myst_heading_anchors = 3
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
-# Math: MathJax 2 from the jupyter-server-mathjax package, served from the site itself.
-mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
-mathjax2_config = {
-    "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]],
-                "processEscapes": True, "ignoreClass": "document", "processClass": "math|output_area"},
-    # jupyter-server-mathjax ships the STIX-Web fonts only (as the classic notebook used them).
-    # Its blank test font is url('about:blank'), which Chromium reports as a console error; local() loads nothing.
-    "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web", "imageFont": None,
-                 "styles": {"@font-face": {"font-family": "MathJax_Blank", "src": "local('MathJax_Blank')"}}},
-    "SVG": {"font": "STIX-Web"},
-    "menuSettings": {"zoom": "None"},
-    "messageStyle": "none",
+# Math: MathJax 3 (the version the theme's CSS is written for) from npm's package, served from the site itself.
+mathjax_path = "mathjax/tex-chtml.js"
+mathjax3_config = {
+    "tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]], "processEscapes": True},
 }
+
+# Copy buttons on code cells; the prompt-free cells need no prompt stripping.
+copybutton_selector = "div.cell_input pre, div.highlight pre"
+copybutton_exclude = ".linenos, .gp"
 
 html_theme = "sphinx_book_theme"
 html_title = project
@@ -49,7 +47,7 @@ html_theme_options = {
     "use_download_button": False,  # the page's own buttons download the real notebooks, not the staged copy
     "use_fullscreen_button": False,
     "show_toc_level": 2,
-    "home_page_in_toc": True,
+    "home_page_in_toc": False,  # the logo title already links home
     "navigation_with_keys": False,
     "footer_content_items": ["copyright"],
 }
