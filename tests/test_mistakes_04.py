@@ -178,6 +178,13 @@ def train(model, X, y, lr, num_epochs):
     ("ex2", "adam-not-sgd", _loop().replace("torch.optim.SGD", "torch.optim.Adam"),
      r"torch\.optim\.Adam.*torch\.optim\.SGD"),
     # ---- Exercise 3: predict_point returns a Python float and an int
+    # changes the caller's X or y in place after the loop: the weights and losses are right, the data are not
+    ("ex2", "zeroes-x-after-training", _loop().replace("    return losses", "    X.zero_()\n    return losses"),
+     r"changed its input `X` in place"),
+    ("ex2", "fills-y-after-training", _loop().replace("    return losses", "    y.fill_(0.5)\n    return losses"),
+     r"changed its input `y` in place"),
+    ("ex2", "scales-x-after-training", _loop().replace("    return losses", "    X.mul_(2)\n    return losses"),
+     r"changed its input `X` in place"),
     ("ex3", "returns-tensors", """
 def predict_point(model, point):
     X_new = torch.tensor([point], dtype=torch.float32)

@@ -375,12 +375,17 @@ def _param_names(fn: Callable[..., Any], n: int) -> list[str]:
     return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(n)]
 
 
-def _keeping_inputs(fn: Callable[..., Any], call: str, args: Sequence[Any], run: Callable[..., Any]) -> Any:
-    """``run(*args)`` (a call of the learner's ``fn``), then fail if it changed any of ``args`` in place."""
+def _keeping_inputs(fn: Callable[..., Any], call: str, args: Sequence[Any], run: Callable[..., Any],
+                    names: Sequence[str] | None = None) -> Any:
+    """``run(*args)`` (a call of the learner's ``fn``), then fail if it changed any of ``args`` in place.
+
+    ``names`` names ``args`` when they are not ``fn``'s first parameters (by default, ``fn``'s own names).
+    """
     __tracebackhide__ = True
     before = [_snapshot(a) for a in args]
     out = run(*args)
-    for name, value, snap in zip(_param_names(fn, len(args)), args, before, strict=True):
+    names = list(names) if names is not None else _param_names(fn, len(args))
+    for name, value, snap in zip(names, args, before, strict=True):
         how = _changed(value, snap)
         if how:
             raise ExerciseError(
