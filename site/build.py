@@ -201,7 +201,7 @@ def stage_lesson(path: Path, student_path: Path, repo: str, ref: str) -> dict:
     buttons = (
         f"\n\n```{{button-link}} {binder}\n:color: primary\n:class: course-binder\n\n"
         f"Launch on Binder (student version)\n```\n"
-        f"{{download}}`Download the student version <../downloads/student/{stem}.ipynb>` (exercises blank) · "
+        f"{{download}}`Download the student version <../downloads/student/{stem}_student.ipynb>` (exercises blank) · "
         f"{{download}}`Download the full lesson <../downloads/notebooks/{stem}.ipynb>` (with solutions and outputs)\n"
     )
     cells_out = []
@@ -369,7 +369,7 @@ def stage(stage_dir: Path, root: Path = ROOT) -> list[Lesson]:
         nb = stage_lesson(path, student, repo, ref)
         (stage_dir / "lessons" / path.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
         shutil.copy2(path, stage_dir / "downloads" / "notebooks" / path.name)
-        shutil.copy2(student, stage_dir / "downloads" / "student" / path.name)
+        shutil.copy2(student, stage_dir / "downloads" / "student" / f"{path.stem}_student.ipynb")
     (stage_dir / "index.md").write_text(home_page(readme, lessons, repo, ref), encoding="utf-8")
     guide = (root / "docs" / "instructors.md").read_text(encoding="utf-8")
     (stage_dir / "instructors.md").write_text(_rewrite_readme_links(guide, repo, ref, lessons), encoding="utf-8")

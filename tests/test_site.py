@@ -93,6 +93,19 @@ def _output_images(cell: dict) -> int:
 # --------------------------------------------------------------------------- the build, once
 
 
+def _node_modules() -> Path:
+    """The checkout's site/node_modules (MathJax 3, axe-core from site/package.json), ``npm ci`` when missing."""
+    folder = ROOT / "site" / "node_modules"
+    if not (folder / "mathjax").is_dir() or not (folder / "axe-core").is_dir():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("the site needs npm for MathJax 3 and axe-core: apt-get install -y npm")
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(ROOT / "site")], check=True,
+                       capture_output=True, timeout=300)
+    return folder
+
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict:
     """Build the site from a copy of the tracked files (like a fresh clone), offline, warnings as errors."""
@@ -109,6 +122,7 @@ def built(tmp_path_factory) -> dict:
     nowhere = "http://127.0.0.1:9"
     env = {**os.environ, "http_proxy": nowhere, "https_proxy": nowhere, "HTTP_PROXY": nowhere,
            "HTTPS_PROXY": nowhere, "no_proxy": "", "NO_PROXY": ""}
+    env["COURSE_SITE_NODE_MODULES"] = str(_node_modules())
     start = time.perf_counter()
     proc = subprocess.run([_project_python(), str(clone / "site" / "build.py"), "--out", str(out),
                            "--stage", str(base / "out" / "site_src")],
@@ -177,7 +191,7 @@ def test_lesson_page_shows_every_figure_and_launch_buttons(built, lesson):
     assert binder and binder[0].startswith("https://mybinder.org/v2/gh/") and \
         binder[0].endswith(f"?urlpath=lab/tree/student/{lesson.stem}.ipynb"), binder
     files = [page.parent / unquote(a["href"]) for a in soup.select("a.download")]
-    assert [f.name for f in files] == [lesson.name, lesson.name], files
+    assert [f.name for f in files] == [f"{lesson.stem}_student.ipynb", lesson.name], files
     assert _read(files[0]) == _read(clone / "student" / lesson.name), "the first download is the student version"
     assert _read(files[1]) == nb, "the second download is the full lesson"
     assert soup.select(".bd-sidebar-secondary .page-toc a.nav-link"), f"{lesson.stem}: no table of contents on the page"
@@ -250,7 +264,7 @@ def test_no_broken_internal_link_and_nothing_loaded_from_elsewhere(built):
     assert not broken, "broken internal links:\n" + "\n".join(broken[:40])
     assert not external, "pages load files from other sites (the site must work offline):\n" + "\n".join(external[:40])
     mathjax = [s["src"] for s in _soup(out / "lessons" / f"{LESSONS[0].stem}.html").select("script[src]")
-               if "MathJax.js" in s["src"]]
+               if "mathjax/tex-chtml.js" in s["src"]]
     assert mathjax and not urlparse(mathjax[0]).scheme, f"MathJax should be the site's own copy: {mathjax}"
 
 
@@ -338,10 +352,8 @@ def test_pages_open_in_chromium_without_errors(built, served, browser):
             if rel.startswith("lessons/"):
                 has_math = page.locator("span.math, div.math").count() > 0
                 if has_math:
-                    page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
-                                           " && document.querySelectorAll('.MathJax, .MathJax_Display').length > 0",
-                                           timeout=60_000)
-                    errors = page.locator(".MathJax_Error, .merror").count()
+                    _wait_for_math(page)
+                    errors = page.locator("mjx-merror, .merror").count()
                     if errors:
                         problems.append(f"{rel}: {errors} formulas failed to typeset")
                 images = page.evaluate("() => [...document.querySelectorAll('article img')]"
@@ -365,6 +377,82 @@ def test_pages_open_in_chromium_without_errors(built, served, browser):
     finally:
         context.close()
     assert not problems, "\n".join(problems[:40])
+
+
+def _wait_for_math(page) -> None:
+    """Wait until MathJax 3 has typeset the page."""
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise"
+                           " && (MathJax.startup.promise.then(() => { window.__mathDone = true; }), window.__mathDone)"
+                           " && document.querySelectorAll('mjx-container').length > 0", timeout=60_000)
+
+
+def _stated_minutes(clone: Path) -> list[int]:
+    """Each lesson's minutes, read from its notebook's "**Estimated time:**" line (the first number after it)."""
+    minutes = []
+    for lesson in LESSONS:
+        first = _source(_read(clone / "notebooks" / lesson.name)["cells"][0])
+        minutes.append(int(re.search(r"\*\*Estimated time:?\*\*:?\D*?(\d+)", first).group(1)))
+    return minutes
+
+
+def test_home_page_and_readme_state_the_sum_of_the_lesson_times(built):
+    total = sum(_stated_minutes(built["clone"]))
+    home = _soup(built["out"] / "index.html").get_text(" ", strip=True)
+    assert f"about {total} minutes in all" in home, f"the home page should state {total} minutes in all"
+    readme = (built["clone"] / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"^Total: (\d+) minutes", readme, re.MULTILINE)
+    assert stated and int(stated.group(1)) == total, \
+        f"README.md states {stated and stated.group(0)!r}; the lessons' estimated times add up to {total} minutes"
+
+
+#: Raw TeX that typeset math never leaves in the page text.
+RAW_TEX_RE = re.compile(r"\$\$|\\(frac|lambda|sigma|sum|lVert|text|mid|big|operatorname|qquad|log)\b")
+SITE_PAGES = ["index.html", "instructors.html", "search.html"] + [f"lessons/{p.stem}.html" for p in LESSONS]
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_menu_opens_math_is_typeset_nothing_scrolls_sideways_and_axe_passes(built, served, browser):
+    """At 390x844 on every page: no sideways scrolling, no raw TeX, 0 serious/critical axe violations; ☰ opens."""
+    shots = ARTIFACTS / "phone"
+    shots.mkdir(parents=True, exist_ok=True)
+    axe = (_node_modules() / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+    problems: list[str] = []
+    for rel in SITE_PAGES:
+        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+        context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
+                      else r.abort())
+        page = context.new_page()
+        try:
+            page.goto(urljoin(served, rel), wait_until="load")
+            if page.locator("span.math, div.math").count():
+                _wait_for_math(page)
+            text = page.evaluate("""() => { const copy = document.querySelector('main, body').cloneNode(true);
+                copy.querySelectorAll('pre, code, script, style, mjx-container').forEach(e => e.remove());
+                return copy.textContent; }""")  # prose, not code: code may hold TeX for matplotlib labels
+            for match in RAW_TEX_RE.finditer(text):
+                problems.append(f"{rel}: raw TeX on the page: ...{text[max(0, match.start() - 40):match.end() + 20]!r}")
+            widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+            if widths[0] > widths[1]:
+                problems.append(f"{rel}: {widths[0]} px wide on a {widths[1]} px screen (it scrolls sideways)")
+            page.add_script_tag(content=axe)
+            found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => `${v.impact} ${v.id}: ${v.nodes.length} × ${v.nodes[0].target.join(' ')}`)""")
+            problems.extend(f"{rel}: axe: {v}" for v in found)
+            if rel == "lessons/" + LESSONS[0].stem + ".html":
+                toggle = page.locator("button.primary-toggle:visible").first
+                toggle.click()
+                nav = page.locator(".bd-sidebar-primary a.reference.internal", has_text=LESSONS[1].stem[:2])
+                try:
+                    nav.first.wait_for(state="visible", timeout=5_000)
+                except Exception:  # noqa: BLE001 - reported below with the others
+                    problems.append(f"{rel}: clicking ☰ at 390x844 does not show the lesson list")
+                page.screenshot(path=str(shots / "menu_open.png"))
+            else:
+                page.screenshot(path=str(shots / f"{Path(rel).stem}.png"))
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems[:60])
 
 
 # --------------------------------------------------------------------------- the staging step, on small inputs

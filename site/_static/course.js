@@ -27,3 +27,14 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 });
+
+// A box that scrolls sideways (a wide table, a long output) can be reached and scrolled with the keyboard.
+window.addEventListener("load", () => {
+  for (const box of document.querySelectorAll(".bd-article table, .pst-scrollable-table-container, .bd-article pre, div.cell_output")) {
+    if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      if (!box.hasAttribute("role")) box.setAttribute("role", "region");
+      if (!box.hasAttribute("aria-label")) box.setAttribute("aria-label", "scrollable content");
+    }
+  }
+});
