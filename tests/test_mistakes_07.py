@@ -16,6 +16,16 @@ LESSON = "07"
 
 MISTAKES = [
     # ---- Exercise 1: my_log_softmax, by hand, per row, finite for logits in the thousands
+    ("ex1", "logcumsumexp-last-column", """
+def my_log_softmax(logits):
+    return logits - torch.logcumsumexp(logits, 1)[:, -1:]
+""", r"logcumsumexp"),
+    ("ex1", "float-cast-of-float64", """
+def my_log_softmax(logits):
+    logits = logits.float()
+    m = logits.max(dim=1, keepdim=True).values
+    return logits - m - torch.log(torch.exp(logits - m).sum(dim=1, keepdim=True))
+""", r"returned torch\.float32 for torch\.float64 logits"),
     ("ex1", "naive-log-of-exp-over-sum", """
 def my_log_softmax(logits):
     return torch.log(torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True))

@@ -172,10 +172,14 @@ def check_my_log_softmax(my_log_softmax: Callable[[torch.Tensor], torch.Tensor])
     big = torch.tensor([[1000.0, 999.0, -1000.0, 0.0, 998.0],
                         [-1000.0, -1001.0, -1002.0, -999.0, -1003.0]])
     _check_log_softmax_on(my_log_softmax, big, "for logits in the thousands")
+    # float64 logits give float64 log-probabilities (no .float() inside): the dtype the ✓ below promises
+    _check_log_softmax_on(my_log_softmax, 3 * torch.randn(4, 7, generator=_generator(55), dtype=torch.float64),
+                          "for float64 logits")
     _require_differentiable(my_log_softmax)
     enforce("07", "ex1", my_log_softmax, "my_log_softmax")
     _passed("my_log_softmax matches torch.log_softmax(logits, dim=1) on a (6, 10) batch, stays finite "
-            "and right for logits of +-1000, leaves its input unchanged and keeps its dtype and gradient.")
+            "and right for logits of +-1000, leaves its input unchanged and keeps its dtype (float32 and "
+            "float64) and gradient.")
 
 
 @keeps_random_state

@@ -116,7 +116,7 @@ RULES: dict[tuple[str, str], tuple[Ban, ...]] = {
     ("06", "ex3"): (_ban(_METRICS + " brier_score roc_auc",
                          "the task asks you to count the misses and false alarms yourself with masks "
                          "(section 6), not with course_utils.metrics or scikit-learn"),),
-    ("07", "ex1"): (_ban("log_softmax LogSoftmax softmax Softmax softmin logsumexp logaddexp logaddexp2 "
+    ("07", "ex1"): (_ban("log_softmax LogSoftmax softmax Softmax softmin logsumexp logcumsumexp logaddexp logaddexp2 "
                          "cross_entropy CrossEntropyLoss nll_loss scipy",
                          "the task asks for the log-sum-exp trick written out (section 2), not a ready-made "
                          "softmax, log-softmax, logsumexp or a loss that contains one"),),
