@@ -177,6 +177,17 @@ def strip_test_markers(src: str) -> str:
     return "\n".join(kept)
 
 
+def figure_alt(code: str, heading: str) -> str:
+    """An alt text for the figures a code cell draws: its plot title, else its first comment, else the section."""
+    title = re.search(r"""\btitle\s*=\s*r?f?r?(["'])(.+?)\1""", code)
+    comment = next((ln.strip().lstrip("#").strip() for ln in code.splitlines()
+                    if ln.strip().startswith("#") and not NBVAL_RE.match(ln.strip())), "")
+    what = (title.group(2) if title else "") or comment or f"section {heading}"
+    what = re.sub(r"\{[^{}]*\}", "", what)  # f-string fields: their values are not known here
+    what = re.sub(r"[$`{}\\]", "", what).replace("\\n", " ").strip()
+    return f"Figure: {what}"
+
+
 def _widget_outputs_to_notes(cell: dict) -> None:
     """Replace widget outputs (they need a kernel) by a note; an explorer cell without output gets the note too."""
     note = {"output_type": "display_data", "metadata": {}, "data": {"text/markdown": WIDGET_NOTE}}
@@ -204,8 +215,17 @@ def stage_lesson(path: Path, student_path: Path, repo: str, ref: str) -> dict:
         f"{{download}}`Download the student version <../downloads/student/{stem}_student.ipynb>` (exercises blank) · "
         f"{{download}}`Download the full lesson <../downloads/notebooks/{stem}.ipynb>` (with solutions and outputs)\n"
     )
-    cells_out = []
+    cells_out, heading_text = [], ""
     for index, cell in enumerate(nb["cells"]):
+        if cell.get("cell_type") == "markdown":
+            # One numbering style on the site: "## 1 Title" (01-03 write "## 1. Title").
+            cell["source"] = re.sub(r"^(#{2,4} \d+(?:\.\d+)*)\.(?=\s)", r"\1", _source(cell), flags=re.MULTILINE)
+            found = re.findall(r"^#{1,4}\s+(.+?)\s*$", _source(cell), re.MULTILINE)
+            heading_text = found[-1].replace("`", "") if found else heading_text
+        if cell.get("cell_type") == "code" and any(
+                {"image/png", "image/svg+xml"} & set(out.get("data", {})) for out in cell.get("outputs", [])):
+            cell.setdefault("metadata", {}).setdefault("mystnb", {}).setdefault("image", {})["alt"] = \
+                figure_alt(_source(cell), heading_text)
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if index == 0:
             src = _source(cell)
@@ -298,7 +318,7 @@ def home_page(readme: str, lessons: list[Lesson], repo: str, ref: str) -> str:
         text = text[0].upper() + text[1:] if text else text
         cards.append(
             f":::{{grid-item-card}} {lesson.title}\n:link: lessons/{lesson.stem}\n:link-type: doc\n"
-            f":img-top: assets/{lesson.thumbnail.name}\n:img-alt: Thumbnail of lesson {lesson.title}\n"
+            f":img-top: assets/{lesson.thumbnail.name}\n:img-alt: Thumbnail of lesson {lesson.title.replace('`', '')}\n"
             f":class-card: course-lesson-card\n\n{text}\n\n**Time:** {lesson.time}\n:::\n")
     toctree_lessons = "\n".join(f"lessons/{lesson.stem}" for lesson in lessons)
     parts = [

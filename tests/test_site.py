@@ -182,6 +182,9 @@ def test_lesson_page_shows_every_figure_and_launch_buttons(built, lesson):
     assert len(shown) == expected, f"{lesson.stem}: the notebook has {expected} figures, the page shows {len(shown)}"
     for img in shown:
         assert (page.parent / unquote(img["src"])).is_file(), img["src"]
+        alt = img.get("alt", "")
+        assert alt and not re.search(r"\.(png|svg|jpe?g)$", alt), f"{lesson.stem}: a figure's alt text is {alt!r}"
+    assert "NBVAL" not in soup.get_text(), f"{lesson.stem}: an nbval marker is shown (test machinery)"
     md_images = sum(len(re.findall(r"!\[[^\]]*\]\(|<img\s", _source(c))) for c in nb["cells"]
                     if c["cell_type"] == "markdown")
     assert len(soup.select("article img")) >= expected + md_images
