@@ -392,7 +392,7 @@ def test_decision_boundary():
     fails(checks.check_decision_boundary, lambda m: -m.linear.bias[0] / m.linear.weight[0, 0],  # the task says float
           match=r"returned a tensor of shape \(\); the task asks for a Python float.*\.item\(\)")
     fails(checks.check_decision_boundary, lambda m: (m.linear.bias / m.linear.weight).item(),
-          match=r"returned -2\.5000, expected 2\.5000.*x = -b / w")
+          match=r"returned -2\.5000, expected 2\.5000.*w \* x \+ b is 0")
     fails(checks.check_decision_boundary, lambda m: 2.5,
           match=r"w = -0\.5, b = 1\.0\) returned 2\.5000, expected 2\.0000")
     fails(checks.check_decision_boundary, lambda m: round((-m.linear.bias / m.linear.weight).item()),

@@ -103,11 +103,11 @@ def decision_boundary(model):
     ("ex3", "sign-wrong", """
 def decision_boundary(model):
     return (model.linear.bias / model.linear.weight).item()
-""", r"returned -2\.5000, expected 2\.5000.*x = -b / w"),
+""", r"returned -2\.5000, expected 2\.5000.*w \* x \+ b is 0"),
     ("ex3", "w-over-b", """
 def decision_boundary(model):
     return (-model.linear.weight / model.linear.bias).item()
-""", r"expected 2\.5000.*x = -b / w"),
+""", r"expected 2\.5000.*w \* x \+ b is 0"),
     ("ex3", "hard-coded", """
 def decision_boundary(model):
     return 2.5
@@ -187,7 +187,27 @@ def decision_boundary(model):
 ]
 
 
-test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES + ROUND3)
+# Seen by the visible check only: the grader compares returned values, and a long bisection's value is within
+# float32 rounding of the exact one; the check counts the model's forward calls (tests/test_grader_agrees.py
+# reads MISTAKES and ROUND3 only).
+VISIBLE_ONLY = [
+    ("ex3", "bisection-200-steps", """
+def decision_boundary(model):
+    lo, hi = -1e4, 1e4
+    with torch.no_grad():
+        up = model(torch.tensor([[hi]])).item() > 0
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            if (model(torch.tensor([[mid]])).item() > 0) == up:
+                hi = mid
+            else:
+                lo = mid
+    return (lo + hi) / 2
+""", r"called the model \d+ times.*search.*w \* x \+ b is 0"),
+]
+
+
+test_wrong_answer_is_rejected_with_a_hint = rejects(LESSON, MISTAKES + ROUND3 + VISIBLE_ONLY)
 test_reference_solution_is_accepted = accepts_references(LESSON)
 test_other_right_answers_are_accepted = accepts(LESSON, RIGHT_ALTERNATIVES)
 test_untouched_answer_says_it_is_not_written_yet = rejects_blanks(LESSON)

@@ -231,6 +231,9 @@ def check_map_state_dict_more(map_state_dict: Callable[[dict], dict]) -> None:
     _passed("map_state_dict works for 2 and 10 features too.")
 
 
+_MAX_MODEL_CALLS = 3  # model(0) and model(1) give b and w + b; a few calls more are a search
+
+
 def _check_boundary(decision_boundary: Callable[[nn.Module], float], w: float, b: float) -> None:
     __tracebackhide__ = True
     from course_utils.models import LogisticRegression
@@ -240,12 +243,29 @@ def _check_boundary(decision_boundary: Callable[[nn.Module], float], w: float, b
         model.linear.weight.fill_(w)
         model.linear.bias.fill_(b)
     call = f"decision_boundary(model with w = {w}, b = {b})"
-    out = _keeping_inputs(decision_boundary, call, (model,),
-                          lambda *a: _call(decision_boundary, "decision_boundary", call, *a))
+    # a forward hook on the model and on each submodule counts the calls: a search (bisection, a loop over x
+    # values) calls the model many times; the boundary read from the parameters needs at most a couple
+    calls: dict[str, int] = {}
+    hooks = [module.register_forward_hook(lambda *_, key=key: calls.__setitem__(key, calls.get(key, 0) + 1))
+             for key, module in model.named_modules()]
+    try:
+        out = _keeping_inputs(decision_boundary, call, (model,),
+                              lambda *a: _call(decision_boundary, "decision_boundary", call, *a))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    if max(calls.values(), default=0) > _MAX_MODEL_CALLS:
+        raise ExerciseError(
+            f"{call} called the model {max(calls.values())} times: that is a search for the point where the "
+            "probability crosses 0.5 (bisection or a loop over x values), not the boundary computed from the "
+            "parameters. The probability is 0.5 where the logit w * x + b is 0 (sigmoid(0) = 0.5, as the task of "
+            "Exercise 3 says): solve that linear equation for x by hand, with w and b read from model.linear, "
+            "and call the model at most a couple of times (ideally not at all)."
+        )
     if isinstance(out, torch.Tensor):
         raise ExerciseError(
             f"{call} returned a tensor of shape {tuple(out.shape)}; the task asks for a Python float. "
-            "Turn a one-element tensor into a float with `.item()`, e.g. `(-b / w).item()`."
+            "Turn the one-element result into a Python float with `.item()`."
         )
     if isinstance(out, bool) or not isinstance(out, float):
         hint = (" Did you forget the `return` statement?" if out is None
@@ -258,8 +278,8 @@ def _check_boundary(decision_boundary: Callable[[nn.Module], float], w: float, b
             got, want = repr(out), repr(expected)
         raise ExerciseError(
             f"{call} returned {got}, expected {want}: the probability is exactly 0.5 where "
-            "the logit w * x + b is 0, that is x = -b / w. Compute it exactly from the parameters, without "
-            "round() or a search over a grid of x values: read w and b from model.linear.weight and "
+            "the logit w * x + b is 0: solve that linear equation for x. Compute it exactly from the parameters, "
+            "without round() or a search over a grid of x values: read w and b from model.linear.weight and "
             "model.linear.bias."
         )
 
