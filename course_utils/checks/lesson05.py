@@ -398,6 +398,12 @@ def _check_choice(choose_setting: Callable, rows: list[dict[str, float]], label:
             f"{call} returned {got}, the best setting on the TRAINING set. Training accuracy rewards overfitting "
             "(it keeps rising with the degree); choose the highest val_accuracy."
         )
+    chosen = [r["val_accuracy"] for r in rows if (r["degree"], r["weight_decay"]) == got]
+    if chosen and chosen[0] < best_val and round(chosen[0], 2) == round(best_val, 2):
+        raise ExerciseError(
+            f"{call} returned {got}, whose val_accuracy {chosen[0]:.3f} is below the best, {best_val:.3f} of "
+            f"{want}; they only look tied when rounded. Compare the accuracies as they are (no round() or "
+            "formatting before comparing): the tie rule is for accuracies that are exactly equal.")
     raise ExerciseError(f"{call} returned {got}; the setting with the highest val_accuracy is {want}.")
 
 
@@ -430,6 +436,13 @@ def check_choose_setting(choose_setting: Callable) -> None:
         _row(2, 0.01, 0.84, 0.86, 0.88),
     ]
     _check_choice(choose_setting, priority, "with ties at different degrees and weight decays")
+    # Accuracies that differ only in the third decimal are not tied: rounding them first picks the simpler model.
+    close = [
+        _row(3, 0.01, 0.91, 0.901, 0.89),
+        _row(5, 0.001, 0.93, 0.904, 0.87),
+        _row(8, 0.0001, 0.97, 0.86, 0.90),
+    ]
+    _check_choice(choose_setting, close, "with validation accuracies 0.901 and 0.904")
     _passed("choose_setting picks the best validation accuracy, breaks ties towards the simpler model, "
             "and ignores train and test.")
 
