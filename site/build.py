@@ -5,7 +5,10 @@
 
 Nothing is executed and nothing is downloaded: the pages show the outputs
 committed in ``notebooks/`` (which strict nbval checks), and every asset the
-pages load (theme, search, MathJax) is a local file of the built site.
+pages load (theme, search, MathJax 3) is a local file of the built site. MathJax 3
+comes from npm (site/package.json; ``npm ci --prefix site`` runs once when
+site/node_modules/ is missing). Code cells are shown without their ``# NBVAL_...``
+markers and the ``# Why:`` line after each (the notebooks keep them for nbval).
 
 The staging step never writes to ``notebooks/`` or ``student/``. It copies:
 
@@ -27,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import json
 import os
 import re

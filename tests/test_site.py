@@ -12,7 +12,11 @@ folder, with Sphinx warnings as errors. Then:
 - in headless Chromium (Debian's ``/usr/bin/chromium``, never downloaded), the
   home page, the instructor guide, the search page and every lesson open with
   no console error and no request leaving the machine; math is typeset and
-  the search finds a lesson. Screenshots go to ``artifacts/site/``.
+  the search finds a lesson. Screenshots go to ``artifacts/site/``;
+- on a 390x844 phone screen, every page: the ☰ button shows the lesson list, no raw TeX or ``$$``
+  is left in the prose, nothing scrolls sideways, and axe-core (site/package.json, ``npm ci``
+  into the git-ignored site/node_modules) finds no serious or critical violation;
+- the home page and README.md state the sum of the lessons' estimated times.
 
 Without Chromium the browser test skips, unless ``CI`` is set, where it fails. It is marked
 ``browser``, so ``-m "not browser"`` (the quick run) leaves it out.
