@@ -101,25 +101,25 @@ def my_sigmoid(z):
 def sigmoid_derivative(z):
     s = torch.sigmoid(z)
     return s * (1 - s)
-""", r"wrong at z = 20\.0000: got 0\.0000, expected 2\.0612e-09.*sigma\(z\) \* sigma\(-z\)"),
+""", r"wrong at z = 20\.0000: got 0\.0000, expected 2\.0612e-09.*symmetry property"),
     ("ex2", "s-minus-s-squared", """
 def sigmoid_derivative(z):
     return torch.sigmoid(z) - torch.sigmoid(z) ** 2
-""", r"wrong at z = 20\.0000.*1 - sigma\(z\) = sigma\(-z\)"),
+""", r"wrong at z = 20\.0000.*symmetry property"),
     ("ex2", "exp-formula-overflows", """
 def sigmoid_derivative(z):
     return torch.exp(-z) / (1 + torch.exp(-z)) ** 2
-""", r"nan at input -1000\.0000.*overflows.*sigma\(z\) \* sigma\(-z\)"),
+""", r"nan at input -1000\.0000.*overflows.*symmetry property"),
     ("ex2", "autograd-of-torch-sigmoid", """
 def sigmoid_derivative(z):
     z = z.detach().clone().requires_grad_(True)
     torch.sigmoid(z).sum().backward()
     return z.grad
-""", r"wrong at z = 20\.0000.*sigma\(z\) \* sigma\(-z\)"),
+""", r"wrong at z = 20\.0000.*symmetry property"),
     ("ex2", "sigmoid-squared", """
 def sigmoid_derivative(z):
     return torch.sigmoid(z) ** 2
-""", r"wrong at z = -10\.0000.*The derivative is sigma\(z\) \* \(1 - sigma\(z\)\)"),
+""", r"wrong at z = -10\.0000.*The derivative is sigma\(z\) times \(1 - sigma\(z\)\)"),
     ("ex2", "float32-result-for-float64", """
 def sigmoid_derivative(z):
     z = z.float()

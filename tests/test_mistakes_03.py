@@ -44,7 +44,7 @@ MISTAKES = [
     ("ex1", "strictly-greater", _classifier(predict="return (self.predict_proba(X) > threshold).long()"),
      r"exactly 0\.5, which counts as class 1.*use `>=`, not `>`"),
     ("ex1", "threshold-on-logits", _classifier(predict="return (self(X) >= threshold).long()"),
-     r"is wrong.*probability \(not its logit\).*predict_proba\(X\) >= threshold"),
+     r"is wrong.*probability \(not its logit\).*output of predict_proba \(not forward.s logits\) with the threshold"),
     ("ex1", "bool-classes", _classifier(predict="return self.predict_proba(X) >= threshold"),
      r"dtype torch\.bool; return classes as integers with \.long\(\)"),
     ("ex1", "float-classes", _classifier(predict="return (self.predict_proba(X) >= threshold).float()"),

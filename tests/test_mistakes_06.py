@@ -53,7 +53,7 @@ MISTAKES = [
      STD_HEAD + "    return (X - X.mean(dim=0, keepdim=True)) / X.std(dim=0, correction=0, keepdim=True)\n",
      r"training split only"),
     ("ex2", "unbiased std (torch default)", STD_HEAD + "    return (X - X_train.mean(dim=0)) / X_train.std(dim=0)\n",
-     r"correction=0"),
+     r"divides by n - 1.*correction argument"),
     ("ex2", "no dim: one mean over everything",
      STD_HEAD + "    return (X - X_train.mean()) / X_train.std(correction=0)\n", r"dim=0"),
     ("ex2", "dim=1 without keepdim (shape mismatch)",

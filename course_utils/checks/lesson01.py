@@ -284,9 +284,11 @@ def check_my_sigmoid_extremes(my_sigmoid: Callable[[torch.Tensor], torch.Tensor]
 # ---------------------------------------------------------------------------------------------- Exercise 2
 
 _EX2_RIGHT_HINT = ("sigma(z) rounds to exactly 1 (in float32 from about z = 16.64), so 1 - sigma(z) is 0 and loses "
-                   "all digits before that. By symmetry 1 - sigma(z) = sigma(-z): compute sigma(z) * sigma(-z).")
+                   "all digits before that. Section 5's symmetry property says what 1 - sigma(z) equals without a "
+                   "subtraction: use it for the second factor.")
 _EX2_LEFT_HINT = ("exp(-z) overflows to inf for very negative z (in float32 from z < -88.72), and inf / inf is nan. "
-                  "Use torch.sigmoid, which never overflows: sigma'(z) = sigma(z) * sigma(-z).")
+                  "Build the derivative from torch.sigmoid, which never overflows, and section 5's symmetry "
+                  "property for the second factor.")
 
 
 def _derivative_rules(sigmoid_derivative: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor,
@@ -297,7 +299,8 @@ def _derivative_rules(sigmoid_derivative: Callable[[torch.Tensor], torch.Tensor]
     exact = torch.sigmoid(zd) * torch.sigmoid(-zd)
     flat_z, flat_out, flat_exact = z.flatten(), out.detach().double().flatten(), exact.flatten()
     bad = ~torch.isfinite(flat_out) | ~torch.isclose(flat_out, flat_exact, rtol=1e-3, atol=_TINY)
-    hint = "The derivative is sigma(z) * (1 - sigma(z)), written as sigma(z) * sigma(-z)."
+    hint = ("The derivative is sigma(z) times (1 - sigma(z)); write the second factor with section 5's symmetry "
+            "property so that it keeps its digits.")
     core = flat_z.abs() <= 5
     if bool(bad.any()) and not bool(bad[core].any()):  # right in the middle, wrong in a tail
         i = int(bad.nonzero()[0])

@@ -106,7 +106,8 @@ def _check_classifier_outputs(model: nn.Module, X: torch.Tensor, thresholds: Seq
         proba_expected = torch.sigmoid(logits_expected)
         expected = (proba_expected >= threshold).long()
         hint = (f"A row is class 1 when its probability (not its logit) is at least the threshold "
-                f"({threshold}): `self.predict_proba(X) >= threshold`.")
+                f"({threshold}), and a probability exactly at the threshold is class 1: compare the output of "
+                f"predict_proba (not forward's logits) with the threshold argument.")
         wrong = out.ne(expected).flatten()
         at_threshold = (proba_expected - threshold).abs().flatten() < 1e-7
         if bool(wrong.any()) and bool(at_threshold[wrong].all()):

@@ -557,7 +557,7 @@ def _check_point(predict_point: Callable, w: Sequence[float], b: float, point: S
         raise ExerciseError(
             f"{call} returned ({type(prob).__name__}, {type(cls).__name__}); the task asks for a Python float "
             "and an int: take the number out of the tensor with .item() for the probability and int(...) "
-            "for the class, e.g. int(model.predict(X_new).item()).")
+            "for the class (a one-element tensor's number comes out with .item()).")
     if isinstance(prob, bool) or not isinstance(prob, float):
         raise ExerciseError(f"The probability from {call} should be a Python float; got {type(prob).__name__} "
                             f"{prob!r}. Use model.predict_proba(X_new).item().")
@@ -569,8 +569,8 @@ def _check_point(predict_point: Callable, w: Sequence[float], b: float, point: S
                 if math.isclose(prob, 1 - expected, abs_tol=1e-5) else "")
         raise ExerciseError(
             f"The probability from {call} is {_fmt(prob)}, expected {_fmt(expected)} = sigmoid({_fmt(z)}).{hint} "
-            "Make a (1, 2) float tensor from the point, torch.tensor([point], dtype=torch.float32), and use "
-            "model.predict_proba.")
+            "The model takes a batch: make the point a float32 tensor of shape (1, 2) (one row, two features), "
+            "and use model.predict_proba on it.")
     if isinstance(cls, bool) or not isinstance(cls, int):
         raise ExerciseError(f"The class from {call} should be the int 0 or 1; got {type(cls).__name__} {cls!r}. "
                             "Convert it with int(...).")

@@ -162,8 +162,8 @@ def _check_pr_case(precision_recall: Callable, y_true: torch.Tensor, y_pred: tor
     formula = "tp / (tp + fp)" if which == "precision" else "tp / (tp + fn)"
     raise ExerciseError(
         f"{call}: the {which} is {_fmt(got)}, expected {_fmt(want)}. {which.capitalize()} = {formula}, with "
-        "tp = ((y_pred == 1) & (y_true == 1)).sum(), fp = ((y_pred == 1) & (y_true == 0)).sum(), "
-        "fn = ((y_pred == 0) & (y_true == 1)).sum(); return 0.0 when the denominator is 0."
+        "tp counting the rows predicted 1 that are 1, fp those predicted 1 that are 0 and fn those predicted "
+        "0 that are 1 (boolean masks combined with &, section 5); return 0.0 when the denominator is 0."
     )
 
 
@@ -215,8 +215,8 @@ def _check_standardize_case(standardize: Callable, X_train: torch.Tensor, X: tor
             raise ExerciseError(
                 f"{call} raised RuntimeError: {text}\nHint: a tensor with one entry per ROW of X_train "
                 f"({n_train}) met X ({m} x {d}): a statistic "
-                "over `dim=1` gives one value per row (per tumor). Per feature (column) is `dim=0`, reducing over the "
-                "rows: `X_train.mean(dim=0, keepdim=True)`."
+                "over `dim=1` gives one value per row (per tumor). Per feature (column) means reducing over the "
+                "rows, `dim=0`, keeping a (1, d) row (section 3)."
             ) from None
         raise
     if not (torch.equal(before_train, X_train) and torch.equal(before_X, X)):
@@ -232,14 +232,14 @@ def _check_standardize_case(standardize: Callable, X_train: torch.Tensor, X: tor
     if bool(torch.allclose(out.double(), own.double(), atol=1e-4, rtol=1e-4)):
         raise ExerciseError(
             f"{call} used the mean and standard deviation of X itself. The rule: statistics come from the "
-            "training split only, `X_train.mean(dim=0, keepdim=True)` and "
-            "`X_train.std(dim=0, correction=0, keepdim=True)`, applied to X."
+            "training split only (section 3): compute the per-feature mean and standard deviation from X_train, "
+            "then apply them to X."
         )
     if bool(torch.allclose(out.double(), unbiased.double(), atol=1e-4, rtol=1e-4)):
         raise ExerciseError(
             f"{call} used torch's default standard deviation, which divides by n - 1. The task asks for the "
-            "population standard deviation (divide by n, as StandardScaler does): "
-            "`X_train.std(dim=0, correction=0, keepdim=True)`."
+            "population standard deviation (divide by n, as StandardScaler does, section 3): see the correction "
+            "argument of torch.std."
         )
     if bool(torch.allclose(out.double(), overall.double(), atol=1e-4, rtol=1e-4)):
         raise ExerciseError(
@@ -247,8 +247,8 @@ def _check_standardize_case(standardize: Callable, X_train: torch.Tensor, X: tor
             "gets its own: reduce over the rows with `dim=0` (and `keepdim=True` to keep a (1, d) row)."
         )
     _require_close(out, want, None, call, atol=1e-4, rtol=1e-4,
-                   hint="Compute (X - mean) / std with mean = X_train.mean(dim=0, keepdim=True) and "
-                        "std = X_train.std(dim=0, correction=0, keepdim=True).")
+                   hint="Compute (X - mean) / std with the per-feature (over the rows) mean and population "
+                        "standard deviation of X_train (section 3).")
 
 
 @keeps_random_state

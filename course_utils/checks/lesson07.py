@@ -202,7 +202,8 @@ def check_my_log_softmax_extremes(my_log_softmax: Callable[[torch.Tensor], torch
 # --------------------------------------------------------------------------
 
 _ACCURACY_HINT = ("The predicted class of each row is `logits.argmax(dim=1)`, shaped (batch,) like labels; "
-                  "then `(predicted == labels).float().mean().item()` is the fraction as a Python float.")
+                  "the accuracy is the fraction of rows where it equals the label: compare, turn the booleans into "
+                  "numbers, average, and take the Python float out (section 6).")
 
 
 def _check_accuracy_on(my_accuracy: Callable, logits: torch.Tensor, labels: torch.Tensor, label: str) -> None:
@@ -231,7 +232,7 @@ def _check_accuracy_on(my_accuracy: Callable, logits: torch.Tensor, labels: torc
             raise ExerciseError(f"{call} returned a tensor of shape {tuple(out.shape)}; return one number, "
                                 "the fraction of correct predictions, as a Python float (e.g. with .mean().item()).")
         raise ExerciseError(f"{call} returned a torch.Tensor ({_fmt(out.item())}); the task asks for a Python "
-                            "float. End with `.item()`, e.g. `(predicted == labels).float().mean().item()`.")
+                            "float: take the number out of the one-element tensor with `.item()`.")
     if isinstance(out, bool) or not isinstance(out, float):
         hint = " Did you forget the `return` statement?" if out is None else ""
         if isinstance(out, int) and not isinstance(out, bool):
