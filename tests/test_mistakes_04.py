@@ -185,6 +185,12 @@ def train(model, X, y, lr, num_epochs):
      r"changed its input `y` in place"),
     ("ex2", "scales-x-after-training", _loop().replace("    return losses", "    X.mul_(2)\n    return losses"),
      r"changed its input `X` in place"),
+    ("ex3", "probability-of-class-0", """
+def predict_point(model, point):
+    X_new = torch.tensor([point], dtype=torch.float32)
+    p = model.predict_proba(X_new).item()
+    return 1 - p, int(p >= 0.5)
+""", r"probability of class 0.*shape \(1, 2\)"),
     ("ex3", "returns-tensors", """
 def predict_point(model, point):
     X_new = torch.tensor([point], dtype=torch.float32)

@@ -44,6 +44,11 @@ MISTAKES = [
         "    fn = int(((y_pred == 0) & (y_true == 1)).sum())\n"
         "    p = tp / (tp + fp) if tp + fp else 0.0\n    r = tp / (tp + fn) if tp + fn else 0.0\n"
         "    return r, p\n"), r"swapped"),
+    ("ex1", "fn mask copied from fp", PR_HEAD + (
+        "    tp = int(((y_pred == 1) & (y_true == 1)).sum()); fp = int(((y_pred == 1) & (y_true == 0)).sum())\n"
+        "    fn = int(((y_pred == 1) & (y_true == 0)).sum())\n"
+        "    p = tp / (tp + fp) if tp + fp else 0.0\n    r = tp / (tp + fn) if tp + fn else 0.0\n"
+        "    return p, r\n"), r"the recall is .*tp / \(tp \+ fn\).*predicted 0 that are 1"),
     ("ex1", "mean of a bool tensor", PR_HEAD + (
         "    precision = (y_true[y_pred == 1] == 1).mean().item() if (y_pred == 1).any() else 0.0\n"
         "    recall = (y_pred[y_true == 1] == 1).mean().item() if (y_true == 1).any() else 0.0\n"
