@@ -17,6 +17,7 @@ README's maintainers' section.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -36,9 +37,11 @@ OTHER_CPUS = {
     },
 }
 
-#: Strict nbval, as in ``python3 course.py test`` (no --nbval-lax; the sanitizer covers timings and addresses only).
-NBVAL_ARGS = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"),
-              "--nbval-cell-timeout", "600", "-p", "no:cacheprovider", "-q", "-o", "addopts="]
+#: Strict nbval exactly as ``python3 course.py test`` runs it (course.py's NBVAL_ARGS), quietly and without a cache.
+_spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
+_course = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_course)
+NBVAL_ARGS = [*_course.NBVAL_ARGS, "-p", "no:cacheprovider", "-q", "-o", "addopts="]
 
 
 @pytest.mark.parametrize("cpu", sorted(OTHER_CPUS))
